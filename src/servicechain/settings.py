@@ -1,0 +1,77 @@
+"""The one settings object, read from ``SERVICECHAIN_*`` variables and ``servicechain.toml``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_DATABASE_FILE = "servicechain.duckdb"
+SUPPORTED_SCHEMES = ("duckdb", "postgresql", "postgresql+psycopg")
+
+
+def default_database_url() -> str:
+    """A DuckDB file ``servicechain.duckdb`` in the current working directory."""
+    return f"duckdb:///{Path.cwd() / DEFAULT_DATABASE_FILE}"
+
+
+class Settings(BaseSettings):
+    """Configuration of one servicechain installation.
+
+    Example::
+
+        SERVICECHAIN_DATABASE_URL=postgresql+psycopg://app@db/servicechain servicechain status
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="SERVICECHAIN_", toml_file="servicechain.toml", extra="ignore"
+    )
+
+    database_url: str = Field(
+        default_factory=default_database_url,
+        description="SQLAlchemy URL of the store: duckdb:///path or postgresql+psycopg://...",
+    )
+    anonymity_threshold: int = Field(
+        default=5, ge=3, le=10, description="Minimum group size for employee results."
+    )
+    language: Literal["nl", "en"] = Field(default="nl", description="Default language.")
+    secret_key: str = Field(default="change-me", description="Signs sessions and tokens.")
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_scheme(cls, url: str) -> str:
+        scheme = url.split("://", 1)[0]
+        if "://" not in url or scheme not in SUPPORTED_SCHEMES:
+            raise ValueError(
+                f"unsupported database URL {url!r}: use duckdb:///FILE or "
+                "postgresql+psycopg://USER@HOST/DB"
+            )
+        if scheme == "postgresql":
+            url = "postgresql+psycopg://" + url.split("://", 1)[1]
+        return url
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Explicit arguments win, then the environment, then ``servicechain.toml``."""
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this process (read once)."""
+    return Settings()

@@ -1,0 +1,127 @@
+"""Opening the store: engine creation, automatic migrations, a clear word when it is busy."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.ddl.impl import DefaultImpl
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from servicechain.errors import StoreBusy, UserError
+from servicechain.settings import get_settings
+
+_LOCK_PATTERN = re.compile(r"Conflicting lock is held in (.*?)(?: \(PID (\d+)\))?(?:\.|$| by)")
+
+
+class DuckDBImpl(DefaultImpl):
+    """Alembic knows no DuckDB dialect; DuckDB speaks PostgreSQL-style DDL in transactions."""
+
+    __dialect__ = "duckdb"
+    transactional_ddl = True
+
+
+@dataclass
+class Store:
+    """An opened, migrated store. ``engine`` is a SQLAlchemy engine on DuckDB or PostgreSQL."""
+
+    url: str
+    engine: sa.Engine
+
+    @property
+    def dialect(self) -> str:
+        """``duckdb`` or ``postgresql``."""
+        return self.engine.dialect.name
+
+    @contextmanager
+    def transaction(self) -> Iterator[sa.Connection]:
+        """One transaction: everything in the block commits together or not at all."""
+        with _translate_busy(self.url), self.engine.begin() as connection:
+            yield connection
+
+    def dispose(self) -> None:
+        """Close all connections (releases the DuckDB file lock)."""
+        self.engine.dispose()
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option(
+        "script_location", str(resources.files("servicechain.store") / "migrations")
+    )
+    return config
+
+
+def _create_engine(url: str) -> sa.Engine:
+    if url.startswith("duckdb:///"):
+        path = Path(url.removeprefix("duckdb:///"))
+        if str(path) not in ("", ":memory:") and not path.parent.exists():
+            raise UserError(f"cannot create the store {path}: folder {path.parent} does not exist")
+        return sa.create_engine(url, poolclass=sa.pool.SingletonThreadPool)
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+@contextmanager
+def _translate_busy(url: str) -> Iterator[None]:
+    """Turn a DuckDB lock conflict or an unreachable server into one clear message."""
+    try:
+        yield
+    except sa.exc.DBAPIError as error:
+        text = str(error.orig)
+        if "lock" in text.lower() and url.startswith("duckdb"):
+            match = _LOCK_PATTERN.search(text)
+            holder = (
+                f" by {match.group(1)} (PID {match.group(2)})" if match and match.group(2) else ""
+            )
+            raise StoreBusy(
+                f"the store {url.removeprefix('duckdb:///')} is in use{holder}; stop that "
+                "process (for example a running `servicechain serve`) and try again, or use "
+                "PostgreSQL (--db postgresql+psycopg://...) for several processes at once"
+            ) from error
+        if isinstance(error, sa.exc.OperationalError) and url.startswith("postgresql"):
+            reason = text.strip().splitlines()[0] if text.strip() else "no answer"
+            raise UserError(
+                f"cannot reach the PostgreSQL store at {_safe_url(url)}: {reason}"
+            ) from error
+        raise
+
+
+def _safe_url(url: str) -> str:
+    return sa.engine.make_url(url).render_as_string(hide_password=True)
+
+
+def migrate(engine: sa.Engine) -> bool:
+    """Bring the schema to the newest revision; returns True when something was applied."""
+    config = _alembic_config()
+    head = ScriptDirectory.from_config(config).get_current_head()
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    if current == head:
+        return False
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    return True
+
+
+def open_store(url: str | None = None, *, apply_migrations: bool = True) -> Store:
+    """Open the store at ``url`` (default: the settings), migrating it on first use."""
+    url = url or get_settings().database_url
+    try:
+        engine = _create_engine(url)
+    except sa.exc.ArgumentError as error:
+        raise UserError(f"invalid database URL {url!r}: {error}") from error
+    except ModuleNotFoundError as error:
+        raise UserError(f"no driver for {url!r}: {error}") from error
+    with _translate_busy(url):
+        if apply_migrations:
+            migrate(engine)
+    return Store(url=url, engine=engine)

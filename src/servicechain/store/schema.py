@@ -1,0 +1,257 @@
+"""The tables of the store, one SQLAlchemy 2.x schema for DuckDB and PostgreSQL.
+
+Layout of answers: *wide*. Each survey response is one row with one SMALLINT column per
+item (the item keys of the shipped instruments), not one row per answer. A unit
+aggregation over 10M customer responses then reads 11 narrow columns of 10M rows
+instead of 110M rows of an answer table; ``bench/layout.py`` measures the difference
+(figures in the README). Custom items of an organisation's own instrument are added as
+columns by a migration.
+
+Facts (responses, reviews, KPIs) carry integer unit ids, not codes, so GROUP BY unit runs
+on integers. Referential integrity of facts is checked by the importer, which reports the
+file, row and column of an unknown code; the fact tables carry no foreign keys, so bulk
+loads stay bulk on both engines.
+
+Employee responses never store who answered: no employee id, and the submission is kept
+to the day (``submitted_on``), so a timestamp cannot be matched against a log.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from servicechain.instruments import load_default_instruments
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def _id(table: str) -> sa.Column[int]:
+    """An integer primary key drawn from a sequence (DuckDB has no IDENTITY columns)."""
+    sequence = sa.Sequence(f"{table}_id_seq", metadata=metadata)
+    return sa.Column(
+        "id", sa.BigInteger, sequence, server_default=sequence.next_value(), primary_key=True
+    )
+
+
+def _item_columns(instrument_key: str) -> list[sa.Column[int]]:
+    items = load_default_instruments()[instrument_key].item_keys
+    return [sa.Column(key, sa.SmallInteger) for key in items]
+
+
+def _import_id() -> sa.Column[int]:
+    return sa.Column("import_id", sa.BigInteger, nullable=False)
+
+
+org_unit = sa.Table(
+    "org_unit",
+    metadata,
+    _id("org_unit"),
+    sa.Column("code", sa.String(64), nullable=False, unique=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("parent_id", sa.BigInteger),
+    sa.Column("manager_employee_id", sa.BigInteger),
+    sa.Column("depth", sa.SmallInteger, nullable=False),
+    sa.Column("path", sa.String(2000), nullable=False),
+    comment="The organisation as a tree of any depth; path is '/1/4/17/' for subtree queries.",
+)
+
+employee = sa.Table(
+    "employee",
+    metadata,
+    _id("employee"),
+    sa.Column("code", sa.String(64), nullable=False, unique=True),
+    sa.Column("unit_id", sa.BigInteger, nullable=False),
+    sa.Column("role", sa.String(100)),
+    sa.Column("is_manager", sa.Boolean, nullable=False),
+    sa.Column("customer_facing", sa.Boolean, nullable=False),
+    sa.Column("hired_on", sa.Date),
+    sa.Column("left_on", sa.Date),
+)
+
+customer = sa.Table(
+    "customer",
+    metadata,
+    _id("customer"),
+    sa.Column("code", sa.String(64), nullable=False, unique=True),
+    sa.Column("home_unit_id", sa.BigInteger),
+    sa.Column("segment", sa.String(64)),
+)
+
+instrument = sa.Table(
+    "instrument",
+    metadata,
+    _id("instrument"),
+    sa.Column("key", sa.String(64), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("name_nl", sa.String(200), nullable=False),
+    sa.Column("name_en", sa.String(200), nullable=False),
+    sa.Column("definition", sa.Text, nullable=False, comment="The instrument YAML as JSON"),
+    sa.UniqueConstraint("key", "version"),
+)
+
+instrument_item = sa.Table(
+    "instrument_item",
+    metadata,
+    _id("instrument_item"),
+    sa.Column("instrument_id", sa.BigInteger, nullable=False),
+    sa.Column("item_key", sa.String(64), nullable=False),
+    sa.Column("position", sa.SmallInteger, nullable=False),
+    sa.Column("dimension", sa.String(64), nullable=False),
+    sa.Column("scale_min", sa.SmallInteger, nullable=False),
+    sa.Column("scale_max", sa.SmallInteger, nullable=False),
+    sa.Column("not_applicable", sa.Boolean, nullable=False),
+    sa.Column("reverse", sa.Boolean, nullable=False),
+    sa.Column("text_nl", sa.Text, nullable=False),
+    sa.Column("text_en", sa.Text, nullable=False),
+    sa.UniqueConstraint("instrument_id", "item_key"),
+)
+
+survey_wave = sa.Table(
+    "survey_wave",
+    metadata,
+    _id("survey_wave"),
+    sa.Column("code", sa.String(64), nullable=False),
+    sa.Column("instrument_key", sa.String(64), nullable=False),
+    sa.Column("period", sa.String(16)),
+    sa.Column("anonymity_threshold", sa.SmallInteger),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("opened_on", sa.Date),
+    sa.Column("closed_on", sa.Date),
+    sa.UniqueConstraint("instrument_key", "code"),
+)
+
+employee_response = sa.Table(
+    "employee_response",
+    metadata,
+    _id("employee_response"),
+    sa.Column(
+        "source_key",
+        sa.String(64),
+        nullable=False,
+        unique=True,
+        comment="SHA-256 of wave and source response id, for idempotent re-imports",
+    ),
+    sa.Column("wave_id", sa.BigInteger, nullable=False),
+    sa.Column("unit_id", sa.BigInteger, nullable=False),
+    sa.Column("submitted_on", sa.Date),
+    *_item_columns("employee"),
+    sa.Column("comment", sa.Text),
+    _import_id(),
+)
+
+customer_response = sa.Table(
+    "customer_response",
+    metadata,
+    _id("customer_response"),
+    sa.Column("source_key", sa.String(128), nullable=False, unique=True),
+    sa.Column("wave_id", sa.BigInteger, nullable=False),
+    sa.Column("unit_id", sa.BigInteger, nullable=False),
+    sa.Column("customer_id", sa.BigInteger),
+    sa.Column("submitted_at", sa.DateTime),
+    sa.Column("channel", sa.String(32)),
+    *_item_columns("customer"),
+    sa.Column("comment", sa.Text),
+    _import_id(),
+)
+
+touchpoint_response = sa.Table(
+    "touchpoint_response",
+    metadata,
+    _id("touchpoint_response"),
+    sa.Column("source_key", sa.String(128), nullable=False, unique=True),
+    sa.Column("unit_id", sa.BigInteger, nullable=False),
+    sa.Column("employee_id", sa.BigInteger),
+    sa.Column("channel", sa.String(32), nullable=False),
+    sa.Column("occurred_at", sa.DateTime, nullable=False),
+    *_item_columns("touchpoint"),
+    sa.Column("comment", sa.Text),
+    _import_id(),
+)
+
+review = sa.Table(
+    "review",
+    metadata,
+    _id("review"),
+    sa.Column("source", sa.String(64), nullable=False),
+    sa.Column("source_key", sa.String(128), nullable=False),
+    sa.Column("unit_id", sa.BigInteger, nullable=False),
+    sa.Column("posted_at", sa.DateTime),
+    sa.Column("rating", sa.Float, nullable=False),
+    sa.Column("rating_max", sa.Float, nullable=False),
+    sa.Column("language", sa.String(8)),
+    sa.Column("text", sa.Text),
+    _import_id(),
+    sa.UniqueConstraint("source", "source_key"),
+)
+
+review_aspect = sa.Table(
+    "review_aspect",
+    metadata,
+    sa.Column("review_id", sa.BigInteger, nullable=False),
+    sa.Column("aspect", sa.String(64), nullable=False),
+    sa.Column("rating", sa.Float, nullable=False),
+    sa.PrimaryKeyConstraint("review_id", "aspect"),
+    comment="Aspect ratings on the review's own scale (rating_max of the review).",
+)
+
+unit_kpi = sa.Table(
+    "unit_kpi",
+    metadata,
+    sa.Column("unit_id", sa.BigInteger, nullable=False),
+    sa.Column("period", sa.String(16), nullable=False),
+    sa.Column("metric", sa.String(64), nullable=False),
+    sa.Column("value", sa.Float, nullable=False),
+    _import_id(),
+    sa.PrimaryKeyConstraint("unit_id", "period", "metric"),
+)
+
+customer_kpi = sa.Table(
+    "customer_kpi",
+    metadata,
+    sa.Column("customer_id", sa.BigInteger, nullable=False),
+    sa.Column("period", sa.String(16), nullable=False),
+    sa.Column("revenue", sa.Float),
+    sa.Column("share_of_wallet", sa.Float),
+    sa.Column("retained", sa.Boolean),
+    _import_id(),
+    sa.PrimaryKeyConstraint("customer_id", "period"),
+)
+
+import_log = sa.Table(
+    "import_log",
+    metadata,
+    _id("import_log"),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("file_name", sa.String(500), nullable=False),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("rows", sa.Integer, nullable=False),
+    sa.Column("inserted", sa.Integer, nullable=False),
+    sa.Column("updated", sa.Integer, nullable=False),
+    sa.Column("skipped", sa.Integer, nullable=False),
+    sa.Column("imported_at", sa.DateTime, nullable=False),
+)
+
+demo_truth = sa.Table(
+    "demo_truth",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False, comment="JSON"),
+    comment="The planted parameters of the demo organisation, so analyses can be checked.",
+)
+
+FACT_TABLES = {
+    "employee-responses": employee_response,
+    "customer-responses": customer_response,
+    "touchpoints": touchpoint_response,
+    "reviews": review,
+    "kpis": unit_kpi,
+    "customer-kpis": customer_kpi,
+}

@@ -57,7 +57,11 @@ org_unit = sa.Table(
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("kind", sa.String(32), nullable=False),
     sa.Column("parent_id", sa.BigInteger),
-    sa.Column("manager_employee_id", sa.BigInteger),
+    sa.Column(
+        "manager_employee_code",
+        sa.String(64),
+        comment="Resolved against employee.code when read: units may precede employees",
+    ),
     sa.Column("depth", sa.SmallInteger, nullable=False),
     sa.Column("path", sa.String(2000), nullable=False),
     comment="The organisation as a tree of any depth; path is '/1/4/17/' for subtree queries.",

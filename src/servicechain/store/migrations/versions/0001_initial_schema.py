@@ -230,7 +230,12 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("parent_id", sa.BigInteger(), nullable=True),
-        sa.Column("manager_employee_id", sa.BigInteger(), nullable=True),
+        sa.Column(
+            "manager_employee_code",
+            sa.String(length=64),
+            nullable=True,
+            comment="Resolved against employee.code when read: units may precede employees",
+        ),
         sa.Column("depth", sa.SmallInteger(), nullable=False),
         sa.Column("path", sa.String(length=2000), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_org_unit")),

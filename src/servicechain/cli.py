@@ -1,0 +1,186 @@
+"""The ``servicechain`` command: thin commands over the library.
+
+User mistakes end in one clear line (exit status 2), never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from servicechain.errors import ImportRejected, ServicechainError
+from servicechain.ingest.kinds import KINDS
+from servicechain.settings import Settings
+
+app = typer.Typer(
+    help="servicechain: measure and manage the encounter between employees and customers.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
+_state: dict[str, str | None] = {"db": None}
+
+
+@app.callback()
+def main(
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Database URL (default: SERVICECHAIN_DATABASE_URL or ./servicechain.duckdb).",
+                     metavar="URL"),
+    ] = None,
+) -> None:  # fmt: skip
+    """Global options."""
+    _state["db"] = db
+
+
+def _database_url() -> str:
+    if _state["db"]:
+        return Settings(database_url=_state["db"]).database_url
+    return Settings().database_url
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """Print a ServicechainError as one line (or the import's problem list) and exit 2."""
+    try:
+        yield
+    except ImportRejected as error:
+        from servicechain.ingest.pipeline import problem_lines
+
+        for line in problem_lines(error):
+            errors.print(line, markup=False, highlight=False)
+        errors.print(f"[red]import refused[/red]: {error.total} problem(s); nothing was written")
+        raise typer.Exit(2) from None
+    except ServicechainError as error:
+        errors.print(f"[red]error[/red]: {error}", highlight=False)
+        raise typer.Exit(2) from None
+    except ValueError as error:  # settings validation (bad --db, bad environment)
+        errors.print(f"[red]error[/red]: {str(error).splitlines()[-1].strip()}", highlight=False)
+        raise typer.Exit(2) from None
+
+
+def _open():  # type: ignore[no-untyped-def]
+    from servicechain.store import open_store
+
+    return open_store(_database_url())
+
+
+class _ProgressBars:
+    """Rich progress bars for the stages of an import (reading, checking, writing)."""
+
+    def __init__(self, progress: Progress, label: str) -> None:
+        self.progress, self.label, self.tasks = progress, label, {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage not in self.tasks:
+            self.tasks[stage] = self.progress.add_task(f"{self.label}: {stage}", total=max(total, 1))
+            for earlier in list(self.tasks.values())[:-1]:
+                self.progress.update(earlier, completed=self.progress.tasks[earlier].total)
+        task = self.tasks[stage]
+        self.progress.update(task, advance=done, total=max(total, 1))
+
+
+def progress_display() -> Progress:
+    """The progress bar layout used by long commands (hidden when output is not a terminal)."""
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=errors, transient=True, disable=not errors.is_terminal,
+    )  # fmt: skip
+
+
+@app.command("import")
+def import_command(
+    kind: Annotated[str, typer.Argument(help=f"What the file holds: {', '.join(KINDS)}.", metavar="KIND")],
+    file: Annotated[Path, typer.Argument(help="CSV (, ; or tab), XLSX or Parquet file.")],
+    mapping: Annotated[
+        Path | None, typer.Option("--mapping", help="YAML file renaming the source's columns to ours.")
+    ] = None,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="KPIs: replace the stored values of the periods this file covers.")
+    ] = False,
+) -> None:
+    """Import one file; on any problem nothing is written and each problem is listed as FILE:ROW:COLUMN."""
+    from servicechain.ingest.pipeline import import_file
+
+    with _user_errors():
+        if kind not in KINDS:
+            raise ServicechainError(f"unknown kind {kind!r}: choose one of {', '.join(KINDS)}")
+        store = _open()
+        with progress_display() as progress:
+            result = import_file(store, kind, file, mapping=mapping, replace=replace,
+                                 progress=_ProgressBars(progress, file.name))  # fmt: skip
+        console.print(result.summary(), highlight=False)
+        for note in result.notes:
+            console.print(f"  {note}", style="dim", highlight=False)
+
+
+@app.command()
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+) -> None:
+    """Show how many rows each table holds and the latest imports."""
+    from servicechain.status import store_status
+
+    with _user_errors():
+        state = store_status(_open())
+    if as_json:
+        sys.stdout.write(json.dumps(state.as_dict(), indent=2) + "\n")
+        return
+    console.print(f"store: {state.database} (schema {state.revision})", highlight=False)
+    counts = Table("table", "rows", title="Contents")
+    for name, count in state.counts.items():
+        counts.add_row(name, f"{count:,}")
+    console.print(counts)
+    if state.imports:
+        latest = Table("when", "kind", "file", "rows", "added", "updated", "unchanged", title="Latest imports")
+        for row in state.imports:
+            latest.add_row(row["imported_at"], row["kind"], row["file_name"], f"{row['rows']:,}",
+                           f"{row['inserted']:,}", f"{row['updated']:,}", f"{row['skipped']:,}")  # fmt: skip
+        console.print(latest)
+    else:
+        console.print("no imports yet: try `servicechain demo` or `servicechain import units FILE`")
+
+
+@app.command()
+def demo(
+    units: Annotated[int, typer.Option(help="Number of locations.", min=2)] = 24,
+    periods: Annotated[int, typer.Option(help="Number of quarters.", min=1, max=40)] = 8,
+    customers_per_unit: Annotated[int, typer.Option(help="Customers per location.", min=5)] = 60,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same organisation).")] = 7,
+    export_dir: Annotated[
+        Path | None,
+        typer.Option(help="Also write the sources as CSV/XLSX files and load the store through them."),
+    ] = None,
+) -> None:
+    """Build a believable Dutch service chain with a planted service-profit chain and load it."""
+    from servicechain.demo.load import load_demo
+
+    with _user_errors():
+        store = _open()
+        with progress_display() as progress:
+            results = load_demo(store, units=units, periods=periods, customers_per_unit=customers_per_unit,
+                                seed=seed, export_dir=export_dir,
+                                progress=lambda label: _ProgressBars(progress, label))  # fmt: skip
+    summary = Table("file", "kind", "rows", "added", "updated", "unchanged", title="Demo loaded")
+    for result in results:
+        summary.add_row(result.file, result.kind, f"{result.rows:,}", f"{result.inserted:,}",
+                        f"{result.updated:,}", f"{result.skipped:,}")  # fmt: skip
+    console.print(summary)
+    if export_dir:
+        console.print(f"source files written to {export_dir}", highlight=False)
+    console.print("next: `servicechain status`", style="dim")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,153 @@
+"""Vectorised parsing of text cells into typed columns, reporting which cells are bad.
+
+Each parser takes a pandas string Series (missing cells are ``<NA>``) and returns a
+:class:`Parsed`: the typed values and a boolean mask of cells that could not be parsed
+(missing cells are never "bad" here; whether a cell may be missing is decided by the
+column's spec). Parsers are lenient in the ways a Dutch office is: decimal commas,
+``ja``/``nee``, ``31-12-2026`` dates, ``85%``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+TRUE_WORDS = {"true", "1", "yes", "y", "ja", "j", "waar"}
+FALSE_WORDS = {"false", "0", "no", "n", "nee", "onwaar"}
+DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y/%m/%d")
+DATETIME_FORMATS = ("%d-%m-%Y %H:%M", "%d-%m-%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S")
+_ZONE_SUFFIX = r"(?:Z|[+-]\d{2}:?\d{2})$"
+_DUTCH_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")
+_PERIOD_PATTERNS = (
+    (re.compile(r"^(\d{4})\s*[-/ ]?\s*[qQkK]([1-4])$"), "{0}-Q{1}"),
+    (re.compile(r"^[qQkK]([1-4])\s*[-/ ]?\s*(\d{4})$"), "{1}-Q{0}"),
+    (re.compile(r"^(\d{4})\s*[-/]\s*(\d{1,2})$"), "{0}-{1:0>2}"),
+    (re.compile(r"^(\d{1,2})\s*[-/]\s*(\d{4})$"), "{1}-{0:0>2}"),
+    (re.compile(r"^(\d{4})(\d{2})$"), "{0}-{1}"),
+    (re.compile(r"^(\d{4})$"), "{0}"),
+)
+
+
+@dataclass
+class Parsed:
+    """Typed values of one column and the mask of cells that failed to parse."""
+
+    values: pd.Series
+    bad: np.ndarray
+
+
+def _present(cells: pd.Series) -> np.ndarray:
+    return cells.notna().to_numpy()
+
+
+def text(cells: pd.Series) -> Parsed:
+    """Text as it is (already trimmed by the reader)."""
+    return Parsed(cells.astype(object).where(cells.notna(), None), np.zeros(len(cells), bool))
+
+
+def number(cells: pd.Series) -> Parsed:
+    """Real numbers; accepts ``1.234,5`` and ``1234,5`` (Dutch), ``1,234.5`` and ``85%``."""
+    normalised = cells.str.replace("€", "", regex=False).str.replace(" ", "", regex=False)
+    percent = normalised.str.endswith("%").fillna(False).to_numpy()
+    normalised = normalised.str.rstrip("%")
+    dutch_thousands = normalised.str.match(_DUTCH_THOUSANDS).fillna(False).to_numpy()
+    only_comma = normalised.str.contains(",", regex=False) & ~normalised.str.contains(
+        ".", regex=False
+    )
+    only_comma = only_comma.fillna(False).to_numpy()
+    standard = normalised.str.replace(",", "", regex=False)
+    dutch = normalised.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    chosen = standard.where(~(dutch_thousands | only_comma), dutch)
+    values = pd.to_numeric(chosen.astype(object), errors="coerce").astype("float64")
+    values = values.where(~percent, values / 100.0)
+    bad = _present(cells) & values.isna().to_numpy()
+    return Parsed(values, bad)
+
+
+def integer_in_range(cells: pd.Series, low: int, high: int) -> Parsed:
+    """Whole numbers from ``low`` to ``high``; ``4,0`` counts as 4, ``4,5`` does not."""
+    parsed = number(cells)
+    values = parsed.values
+    whole = (values == np.floor(values)).to_numpy()
+    in_range = ((values >= low) & (values <= high)).to_numpy()
+    present = _present(cells)
+    bad = present & (parsed.bad | ~whole | ~in_range)
+    clean = values.where(~pd.Series(bad, index=values.index))
+    return Parsed(clean.astype("Int16"), bad)
+
+
+def boolean(cells: pd.Series) -> Parsed:
+    """``true/false``, ``1/0``, ``yes/no``, ``ja/nee`` (any case)."""
+    lowered = cells.str.lower()
+    is_true = lowered.isin(TRUE_WORDS).fillna(False).to_numpy()
+    is_false = lowered.isin(FALSE_WORDS).fillna(False).to_numpy()
+    values = pd.Series(pd.array(np.where(is_true, True, False), dtype="boolean"), index=cells.index)
+    values[~(is_true | is_false)] = pd.NA
+    return Parsed(values, _present(cells) & ~(is_true | is_false))
+
+
+def _parse_moments(cells: pd.Series, formats: tuple[str, ...]) -> pd.Series:
+    as_text = cells.astype(object)
+    zoned = cells.str.contains(_ZONE_SUFFIX, regex=True).fillna(False).to_numpy()
+    result = pd.to_datetime(as_text.where(~zoned), format="ISO8601", errors="coerce")
+    if zoned.any():
+        utc = pd.to_datetime(as_text.where(zoned), format="ISO8601", errors="coerce", utc=True)
+        local = utc.dt.tz_convert("Europe/Amsterdam").dt.tz_localize(None)
+        result = result.where(~zoned, local.astype(result.dtype))
+    for fmt in formats:
+        missing = result.isna() & cells.notna()
+        if not missing.any():
+            break
+        retry = pd.to_datetime(as_text.where(missing), format=fmt, errors="coerce")
+        result = result.where(~missing, retry.astype(result.dtype))
+    return result
+
+
+def date(cells: pd.Series) -> Parsed:
+    """Dates: ISO ``2026-09-30`` or Dutch ``30-09-2026``; a time part is dropped."""
+    moments = _parse_moments(cells, DATE_FORMATS + DATETIME_FORMATS)
+    bad = _present(cells) & moments.isna().to_numpy()
+    return Parsed(moments.dt.normalize().astype("datetime64[us]"), bad)
+
+
+def moment(cells: pd.Series) -> Parsed:
+    """Timestamps: ISO 8601 (with or without time or offset) or Dutch day-first forms.
+
+    Offsets are converted to Amsterdam local time and stored without zone.
+    """
+    moments = _parse_moments(cells, DATETIME_FORMATS + DATE_FORMATS)
+    bad = _present(cells) & moments.isna().to_numpy()
+    return Parsed(moments.astype("datetime64[us]"), bad)
+
+
+def normalise_period(value: str) -> str | None:
+    """``2026-Q3``, ``2026-09`` or ``2026`` from common spellings; None when not a period."""
+    value = value.strip()
+    for pattern, template in _PERIOD_PATTERNS:
+        match = pattern.match(value)
+        if match:
+            period = template.format(*match.groups())
+            month = period[5:] if len(period) == 7 and "Q" not in period else None
+            if month is not None and not 1 <= int(month) <= 12:
+                return None
+            return period
+    return None
+
+
+def period(cells: pd.Series) -> Parsed:
+    """Reporting periods: a year, a quarter (``2026-Q3``) or a month (``2026-09``)."""
+    uniques = {value: normalise_period(value) for value in cells.dropna().unique()}
+    values = cells.astype(object).map(uniques)
+    bad = _present(cells) & values.isna().to_numpy()
+    return Parsed(values.where(~bad, None), bad)
+
+
+def choice(cells: pd.Series, synonyms: dict[str, str]) -> Parsed:
+    """One of a fixed set of values, matched case-insensitively through ``synonyms``."""
+    lowered = cells.str.lower().str.replace(r"[\s/-]+", "_", regex=True)
+    values = lowered.astype(object).map(synonyms)
+    bad = _present(cells) & values.isna().to_numpy()
+    return Parsed(values.where(~bad, None), bad)

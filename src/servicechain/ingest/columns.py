@@ -1,0 +1,94 @@
+"""Column specifications and the typed reading of a file's cells against them."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from servicechain.ingest import cells
+from servicechain.ingest.problems import ProblemLog, quoted
+
+
+@dataclass(frozen=True)
+class Column:
+    """One canonical column of an import kind.
+
+    ``parse`` turns text cells into typed values; ``expect`` completes the sentence
+    "'abc' is not ..." in error messages; ``required`` means the column must be in the
+    file, ``nullable`` that its cells may be empty.
+    """
+
+    name: str
+    parse: Callable[[pd.Series], cells.Parsed]
+    expect: str
+    required: bool = True
+    nullable: bool = False
+
+
+def code(name: str, *, required: bool = True, nullable: bool = False) -> Column:
+    """A code such as a unit or employee code (free text)."""
+    return Column(name, cells.text, "a code", required, nullable)
+
+
+def free_text(name: str, *, required: bool = False) -> Column:
+    """Optional free text (a comment, a review text)."""
+    return Column(name, cells.text, "text", required, nullable=True)
+
+
+def scale_item(
+    name: str, low: int, high: int, *, required: bool = True, nullable: bool = True
+) -> Column:
+    """An answer on a scale from ``low`` to ``high``; empty means not applicable."""
+    return Column(
+        name,
+        lambda c: cells.integer_in_range(c, low, high),
+        f"a whole number from {low} to {high}",
+        required,
+        nullable,
+    )
+
+
+def check_header(
+    frame: pd.DataFrame,
+    columns: list[Column],
+    log: ProblemLog,
+    *,
+    extra_allowed: Callable[[str], bool] = lambda _name: False,
+) -> None:
+    """Missing required columns and unknown columns, each with a hint where we can give one."""
+    known = {column.name for column in columns}
+    present = set(frame.columns)
+    for column in columns:
+        if column.required and column.name not in present:
+            guess = difflib.get_close_matches(column.name, sorted(present - known), n=1)
+            hint = f" (is {guess[0]!r} meant? rename it with --mapping)" if guess else ""
+            log.add(f"required column {column.name!r} is missing{hint}", row=1, column=column.name)
+    for name in frame.columns:
+        if name not in known and not extra_allowed(name):
+            guess = difflib.get_close_matches(name, sorted(known), n=1)
+            hint = f"; did you mean {guess[0]!r}?" if guess else ""
+            log.add(f"unknown column {name!r}{hint}", row=1, column=name)
+
+
+def parse_columns(frame: pd.DataFrame, columns: list[Column], log: ProblemLog) -> pd.DataFrame:
+    """Typed values of every spec'd column present; bad and missing cells go to ``log``."""
+    typed: dict[str, pd.Series] = {}
+    for column in columns:
+        if column.name not in frame.columns:
+            continue
+        raw = frame[column.name]
+        parsed = column.parse(raw)
+        log.add_mask(
+            parsed.bad,
+            column.name,
+            lambda position, raw=raw, column=column: (
+                f"{quoted(raw, position)} is not {column.expect}"
+            ),
+        )
+        if not column.nullable:
+            log.add_mask(raw.isna().to_numpy(), column.name, "is empty but required")
+        typed[column.name] = parsed.values
+    return pd.DataFrame(typed, index=frame.index)

@@ -1,0 +1,178 @@
+"""Importing financials: unit KPIs per period and metric, customer KPIs per period.
+
+A stored value is never overwritten silently: a file that disagrees with what is stored
+is refused, unless ``--replace`` is given, in which case the periods the file covers
+(per metric, for unit KPIs) are replaced as a whole.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from servicechain.ingest.context import (
+    UNIT_HINT,
+    Counts,
+    ImportContext,
+    customer_lookup,
+    unit_lookup,
+)
+from servicechain.ingest.kinds import FRACTION_METRICS, KNOWN_METRICS
+from servicechain.ingest.problems import quoted
+from servicechain.store import schema
+from servicechain.store.bulk import append, read_frame, staged
+
+_METRIC_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+def _stored_values(
+    ctx: ImportContext, table: str, keys: pd.DataFrame, value_columns: list[str]
+) -> pd.DataFrame:
+    """Stored values for the keys of the file, aligned with the file's rows (NaN when absent)."""
+    frame = keys.assign(_position=np.arange(len(keys)))
+    condition = " AND ".join(f"t.{c} = s.{c}" for c in keys.columns)
+    values = ", ".join(f"t.{c}" for c in value_columns)
+    with staged(ctx.connection, frame) as stage:
+        found = read_frame(
+            ctx.connection,
+            f"SELECT s._position, {values} FROM {stage} s JOIN {table} t ON {condition}",
+        )
+    aligned = pd.DataFrame(index=np.arange(len(keys)), columns=value_columns, dtype=object)
+    positions = found["_position"].to_numpy(dtype=np.int64)
+    for column in value_columns:
+        aligned.loc[positions, column] = found[column].to_numpy()
+    aligned["_stored"] = False
+    aligned.loc[positions, "_stored"] = True
+    return aligned
+
+
+def _differs(stored: pd.Series, incoming: pd.Series) -> np.ndarray:
+    left = pd.to_numeric(stored.astype(object), errors="coerce").to_numpy(dtype=float)
+    right = pd.to_numeric(incoming.astype(object), errors="coerce").to_numpy(dtype=float)
+    both_missing = np.isnan(left) & np.isnan(right)
+    return ~both_missing & ~np.isclose(left, right, rtol=1e-9, atol=1e-12, equal_nan=False)
+
+
+def import_unit_kpis(ctx: ImportContext) -> Counts:
+    """KPIs per unit, period and metric (revenue, gross_margin, ... or an own metric)."""
+    typed, log, raw = ctx.typed, ctx.log, ctx.raw
+    typed["metric"] = typed["metric"].str.lower()
+    bad_name = ~typed["metric"].str.match(_METRIC_NAME).fillna(True).to_numpy()
+    log.add_mask(
+        bad_name,
+        "metric",
+        lambda p: f"{quoted(raw['metric'], p)} is not a metric name (lowercase letters, digits, _)",
+    )
+    fraction = typed["metric"].isin(FRACTION_METRICS).to_numpy()
+    low = np.where(typed["metric"].eq("gross_margin").to_numpy(), -1.0, 0.0)
+    outside = fraction & ((typed["value"].to_numpy() < low) | (typed["value"].to_numpy() > 1.0))
+    log.add_mask(
+        outside, "value",
+        lambda p: f"{quoted(raw['value'], p)} is not a fraction for {typed['metric'].iloc[p]} (0..1 or 0%..100%)",
+    )  # fmt: skip
+    ctx.check_unique(["unit_code", "period", "metric"], "unit/period/metric")
+    unit_ids = ctx.resolve("unit_code", unit_lookup(ctx.connection), "unit_code", UNIT_HINT)
+    if log:
+        return Counts()
+    rows = pd.DataFrame(
+        {
+            "unit_id": unit_ids.astype("int64"),
+            "period": typed["period"].astype(object),
+            "metric": typed["metric"].astype(object),
+            "value": typed["value"].astype(float),
+            "import_id": ctx.import_id,
+        }
+    )
+    unknown = sorted(set(rows["metric"]) - set(KNOWN_METRICS))
+    if unknown:
+        ctx.notes.append(f"own metrics (not among the standard ones): {', '.join(unknown)}")
+    stored = _stored_values(ctx, "unit_kpi", rows[["unit_id", "period", "metric"]], ["value"])
+    return _write_or_replace(
+        ctx, rows, stored, ["value"], scope=["period", "metric"], table="unit_kpi"
+    )
+
+
+def import_customer_kpis(ctx: ImportContext) -> Counts:
+    """Revenue, share of wallet and retention per customer and period."""
+    typed, log, raw = ctx.typed, ctx.log, ctx.raw
+    share = typed["share_of_wallet"]
+    outside = ((share < 0) | (share > 1)).fillna(False).to_numpy()
+    log.add_mask(
+        outside,
+        "share_of_wallet",
+        lambda p: f"{quoted(raw['share_of_wallet'], p)} is not a share (0..1 or 0%..100%)",
+    )
+    negative = (typed["revenue"] < 0).fillna(False).to_numpy()
+    log.add_mask(negative, "revenue", lambda p: f"{quoted(raw['revenue'], p)} is negative")
+    ctx.check_unique(["customer_code", "period"], "customer/period")
+    hint = " (not in the store: import it with `servicechain import customers` first)"
+    customers = customer_lookup(ctx.connection, typed["customer_code"])
+    customer_ids = ctx.resolve("customer_code", customers, "customer_code", hint)
+    if log:
+        return Counts()
+    rows = pd.DataFrame(
+        {
+            "customer_id": customer_ids.astype("int64"),
+            "period": typed["period"].astype(object),
+            "revenue": typed["revenue"].astype(float),
+            "share_of_wallet": share.astype(float),
+            "retained": typed["retained"],
+            "import_id": ctx.import_id,
+        }
+    )
+    values = ["revenue", "share_of_wallet", "retained"]
+    stored = _stored_values(ctx, "customer_kpi", rows[["customer_id", "period"]], values)
+    return _write_or_replace(ctx, rows, stored, values, scope=["period"], table="customer_kpi")
+
+
+def _write_or_replace(
+    ctx: ImportContext,
+    rows: pd.DataFrame,
+    stored: pd.DataFrame,
+    values: list[str],
+    *,
+    scope: list[str],
+    table: str,
+) -> Counts:
+    """Append new rows; same values are skipped; different ones need ``--replace``."""
+    is_stored = stored["_stored"].to_numpy(dtype=bool)
+    differs = np.zeros(len(rows), dtype=bool)
+    for column in values:
+        incoming = rows[column].astype(float) if column == "retained" else rows[column]
+        old = stored[column].map(lambda v: float(v) if v is not None and v == v else np.nan)
+        differs |= _differs(old, incoming)
+    conflict = is_stored & differs
+    if ctx.replace:
+        covered = rows[scope].drop_duplicates()
+        with staged(ctx.connection, covered) as stage:
+            condition = " AND ".join(f"{table}.{c} = s.{c}" for c in scope)
+            deleted = ctx.connection.exec_driver_sql(
+                f"DELETE FROM {table} WHERE EXISTS (SELECT 1 FROM {stage} s WHERE {condition})"
+            ).rowcount
+        append(ctx.connection, schema.metadata.tables[table], rows)
+        periods = ", ".join(sorted(rows["period"].unique()))
+        ctx.notes.append(f"replaced {deleted:,} stored values of period(s) {periods}")
+        return Counts(inserted=int((~is_stored).sum()), updated=int(conflict.sum()),
+                      skipped=int((is_stored & ~differs).sum()), notes=ctx.notes)  # fmt: skip
+    if conflict.any():
+        periods = ", ".join(sorted(rows.loc[conflict, "period"].unique()))
+
+        def describe(position: int) -> str:
+            shown = ", ".join(f"{c} {stored[c].iloc[position]}" for c in values)
+            return (
+                f"differs from what is stored for period {rows['period'].iloc[position]} ({shown}); "
+                f"to correct period(s) {periods}, import again with --replace"
+            )
+
+        ctx.log.add_mask(conflict, "period", describe)
+        return Counts()
+    fresh = rows[~is_stored]
+    append(
+        ctx.connection,
+        schema.metadata.tables[table],
+        fresh,
+        lambda n: ctx.report("writing", n, len(fresh)),
+    )
+    return Counts(inserted=len(fresh), skipped=int(is_stored.sum()), notes=ctx.notes)

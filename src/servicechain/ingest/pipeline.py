@@ -1,0 +1,152 @@
+"""``import_file``: read, map, validate and write one file in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from servicechain.errors import ImportRejected, Problem, UserError
+from servicechain.ingest import kpis, organisation, responses
+from servicechain.ingest.columns import check_header, parse_columns
+from servicechain.ingest.context import Counts, ImportContext, ProgressHook
+from servicechain.ingest.kinds import KINDS, columns_of, is_aspect_column
+from servicechain.ingest.mapping import apply_mapping, load_mapping
+from servicechain.ingest.problems import ProblemLog
+from servicechain.ingest.readers import SourceTable, read_source
+from servicechain.settings import get_settings
+from servicechain.store import Store, schema
+from servicechain.store.bulk import allocate_ids
+
+IMPORTERS: dict[str, Callable[[ImportContext], Counts]] = {
+    "units": organisation.import_units,
+    "employees": organisation.import_employees,
+    "customers": organisation.import_customers,
+    "employee-responses": responses.import_employee_responses,
+    "customer-responses": responses.import_customer_responses,
+    "touchpoints": responses.import_touchpoints,
+    "reviews": responses.import_reviews,
+    "kpis": kpis.import_unit_kpis,
+    "customer-kpis": kpis.import_customer_kpis,
+}
+
+
+@dataclass
+class ImportResult:
+    """What one import did."""
+
+    kind: str
+    file: str
+    rows: int
+    inserted: int = 0
+    updated: int = 0
+    skipped: int = 0
+    already_imported: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """One line for the terminal."""
+        if self.already_imported:
+            return f"{self.file}: already imported earlier (same content), nothing changed"
+        return (
+            f"{self.file}: {self.rows:,} rows of {self.kind}: {self.inserted:,} added, "
+            f"{self.updated:,} updated, {self.skipped:,} unchanged or already present"
+        )
+
+
+def import_file(
+    store: Store,
+    kind: str,
+    path: Path | str,
+    *,
+    mapping: Path | str | None = None,
+    replace: bool = False,
+    progress: ProgressHook | None = None,
+) -> ImportResult:
+    """Import one file of ``kind``; all of it or, on any problem, nothing (raises ImportRejected)."""
+    if kind not in KINDS:
+        raise UserError(f"unknown import kind {kind!r}: choose one of {', '.join(KINDS)}")
+    path = Path(path)
+    if progress:
+        progress("reading", 0, 1)
+    source = read_source(path)
+    if mapping is not None:
+        mapping_path = Path(mapping)
+        frame, problems = apply_mapping(source.frame, load_mapping(mapping_path), mapping_path.name)
+        if problems:
+            raise ImportRejected(problems)
+    else:
+        frame, _ = apply_mapping(source.frame, {}, path.name)
+    source.frame = frame
+    return import_table(store, kind, source, replace=replace, progress=progress)
+
+
+def import_table(
+    store: Store,
+    kind: str,
+    source: SourceTable,
+    *,
+    replace: bool = False,
+    progress: ProgressHook | None = None,
+) -> ImportResult:
+    """Validate and write an already-read table (used by ``import_file`` and the demo)."""
+    result = ImportResult(kind, source.name, len(source.frame), notes=list(source.notes))
+    with store.transaction() as connection:
+        if not replace and _already_imported(connection, kind, source.content_hash):
+            result.already_imported = True
+            return result
+        log = ProblemLog(source.name, source.first_row)
+        columns = columns_of(kind)
+        extra = is_aspect_column if kind == "reviews" else (lambda _name: False)
+        check_header(source.frame, columns, log, extra_allowed=extra)
+        log.raise_if_any()
+        if progress:
+            progress("checking", 0, 1)
+        typed = parse_columns(source.frame, columns, log)
+        import_id = int(allocate_ids(connection, schema.import_log, 1)[0])
+        context = ImportContext(
+            connection, kind, source.frame, typed, log, import_id, replace,
+            get_settings().anonymity_threshold, progress,
+        )  # fmt: skip
+        counts = IMPORTERS[kind](context)
+        log.raise_if_any()
+        result.inserted, result.updated, result.skipped = (
+            counts.inserted,
+            counts.updated,
+            counts.skipped,
+        )
+        result.notes += counts.notes
+        _log_import(connection, import_id, result, source.content_hash)
+    return result
+
+
+def _already_imported(connection: sa.Connection, kind: str, content_hash: str) -> bool:
+    log = schema.import_log
+    query = sa.select(sa.func.count()).where(log.c.kind == kind, log.c.content_hash == content_hash)
+    return bool(connection.execute(query).scalar())
+
+
+def _log_import(
+    connection: sa.Connection, import_id: int, result: ImportResult, content_hash: str
+) -> None:
+    connection.execute(
+        schema.import_log.insert().values(
+            id=import_id, kind=result.kind, file_name=result.file, content_hash=content_hash, rows=result.rows,
+            inserted=result.inserted, updated=result.updated, skipped=result.skipped,
+            imported_at=datetime.now().replace(microsecond=0),
+        )
+    )  # fmt: skip
+
+
+def problem_lines(error: ImportRejected) -> list[str]:
+    """The messages of a rejected import as lines, with the count of those not shown."""
+    lines = [str(problem) for problem in error.problems]
+    if error.total > len(error.problems):
+        lines.append(f"... and {error.total - len(error.problems)} more problems")
+    return lines
+
+
+__all__ = ["ImportResult", "Problem", "import_file", "import_table", "problem_lines"]

@@ -1,0 +1,65 @@
+"""Collecting what is wrong with an input file, cheaply even when a million cells are bad."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from servicechain.errors import ImportRejected, Problem
+
+SHOWN = 50
+
+
+class ProblemLog:
+    """Problems of one file: keeps the first ``SHOWN`` by row and counts the rest."""
+
+    def __init__(self, file: str, first_row: int = 2) -> None:
+        self.file = file
+        self.first_row = first_row
+        self._kept: list[Problem] = []
+        self.total = 0
+
+    def add(self, reason: str, *, row: int | None = None, column: str | None = None) -> None:
+        """One problem; ``row`` is the spreadsheet row number (header = 1)."""
+        self.total += 1
+        self._kept.append(Problem(self.file, row, column, reason))
+
+    def add_mask(
+        self,
+        mask: np.ndarray,
+        column: str | None,
+        reason: Callable[[int], str] | str,
+    ) -> None:
+        """Problems at every position where ``mask`` is true (positions are 0-based data rows).
+
+        ``reason`` is a text, or a function of the position that builds one; it is called
+        only for the first ``SHOWN`` positions.
+        """
+        positions = np.flatnonzero(mask)
+        self.total += len(positions)
+        for position in positions[:SHOWN]:
+            text = reason(int(position)) if callable(reason) else reason
+            self._kept.append(Problem(self.file, int(position) + self.first_row, column, text))
+
+    def row_of(self, position: int) -> int:
+        """Spreadsheet row number of a 0-based data position."""
+        return position + self.first_row
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+    def raise_if_any(self) -> None:
+        """Raise :class:`ImportRejected` with the first problems by row, if there are any."""
+        if not self:
+            return
+        ordered = sorted(self._kept, key=lambda p: (p.row is not None, p.row or 0, p.column or ""))
+        raise ImportRejected(ordered[:SHOWN], total=self.total)
+
+
+def quoted(cells: pd.Series, position: int) -> str:
+    """The raw cell at ``position`` quoted for a message, shortened when long."""
+    value = cells.iloc[position]
+    text = "" if pd.isna(value) else str(value)
+    return repr(text if len(text) <= 40 else text[:37] + "...")

@@ -1,0 +1,248 @@
+"""Reading CSV, XLSX and Parquet files into one shape: a table of text cells.
+
+Every reader returns a :class:`SourceTable` whose columns are pandas string columns
+(missing cells are ``<NA>``) and whose ``first_row`` tells which spreadsheet row the
+first data row is (the header is row 1). Typing happens later, per kind, so that a bad
+cell can be reported by file, row and column instead of failing the whole read.
+
+CSV files are sniffed the way a Dutch office produces them: delimiter ``,`` ``;`` or tab,
+encoding UTF-8, UTF-8 with BOM or Windows-1252 (Excel's "CSV (puntkomma-gescheiden)").
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from servicechain.errors import ImportRejected, Problem
+
+DELIMITERS = (",", ";", "\t")
+CSV_SUFFIXES = (".csv", ".txt", ".tsv")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+
+
+@dataclass
+class SourceTable:
+    """The cells of one input file as text, with what we learned while reading it."""
+
+    path: Path
+    frame: pd.DataFrame
+    content_hash: str
+    encoding: str | None = None
+    delimiter: str | None = None
+    first_row: int = 2
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        """The file name as shown in messages."""
+        return self.path.name
+
+
+def file_hash(path: Path) -> str:
+    """SHA-256 of the file's bytes: the identity of an import."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _reject(path: Path, reason: str, row: int | None = None) -> ImportRejected:
+    return ImportRejected([Problem(path.name, row, None, reason)])
+
+
+def read_source(path: Path) -> SourceTable:
+    """Read a CSV, XLSX or Parquet file into text cells, refusing empty or unreadable files."""
+    if not path.exists():
+        raise _reject(path, f"file not found: {path}")
+    if path.is_dir():
+        raise _reject(path, "is a folder, not a file")
+    if path.stat().st_size == 0:
+        raise _reject(path, "the file is empty")
+    suffix = path.suffix.lower()
+    if suffix in EXCEL_SUFFIXES:
+        table = _read_excel(path)
+    elif suffix == ".parquet":
+        table = _read_parquet(path)
+    elif suffix in CSV_SUFFIXES or suffix == "":
+        table = _read_csv(path)
+    else:
+        raise _reject(path, f"unknown file type {suffix!r}: use .csv, .xlsx or .parquet")
+    if table.frame.shape[0] == 0:
+        raise _reject(path, "the file has a header but no data rows")
+    return table
+
+
+def detect_encoding(sample: bytes) -> str:
+    """``utf-8-sig`` (BOM), ``utf-8`` when the bytes decode, else ``cp1252``."""
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError as error:
+        # A multi-byte character cut off at the end of the sample is still UTF-8.
+        if error.start < len(sample) - 3:
+            return "cp1252"
+    return "utf-8"
+
+
+def detect_delimiter(header_line: str) -> str:
+    """The most frequent of ``,`` ``;`` and tab in the header line (``,`` when none)."""
+    counts = {delimiter: header_line.count(delimiter) for delimiter in DELIMITERS}
+    best = max(counts, key=lambda delimiter: counts[delimiter])
+    return best if counts[best] > 0 else ","
+
+
+def _read_csv(path: Path) -> SourceTable:
+    content_hash = file_hash(path)
+    with open(path, "rb") as handle:
+        sample = handle.read(1 << 20)
+    if not sample.strip(codecs.BOM_UTF8).strip():
+        raise _reject(path, "the file is empty")
+    encoding = detect_encoding(sample)
+    if encoding == "utf-8":
+        encoding = _full_file_encoding(path)
+    text_sample = sample.decode(encoding, errors="replace")
+    header_line = text_sample.lstrip("\ufeff").splitlines()[0]
+    delimiter = detect_delimiter(header_line)
+    ragged: list[int] = []
+
+    def on_invalid_row(row: pacsv.InvalidRow) -> str:
+        ragged.append(row.number or 0)
+        return "skip"
+
+    try:
+        arrow = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(encoding=encoding, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid_row
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=_all_text(path, header_line, delimiter),
+                strings_can_be_null=True,
+                null_values=[""],
+                quoted_strings_can_be_null=True,
+            ),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError) as error:
+        raise _reject(path, f"cannot read as CSV: {error}") from error
+    if ragged:
+        header_fields = len(header_line.split(delimiter))
+        problems = [
+            Problem(
+                path.name, number, None, f"row does not have {header_fields} fields like the header"
+            )
+            for number in ragged[:50]
+        ]
+        raise ImportRejected(problems, total=len(ragged))
+    notes = [f"read as CSV, encoding {encoding}, delimiter {delimiter!r}"]
+    return SourceTable(path, _to_text_frame(arrow), content_hash, encoding, delimiter, notes=notes)
+
+
+def _full_file_encoding(path: Path) -> str:
+    """Check the whole file is UTF-8 (a Windows-1252 byte may appear late in a big file)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with open(path, "rb") as handle:
+        try:
+            for block in iter(lambda: handle.read(1 << 22), b""):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "cp1252"
+    return "utf-8"
+
+
+def _all_text(path: Path, header_line: str, delimiter: str) -> dict[str, pa.DataType]:
+    names = [name.strip().strip('"') for name in header_line.split(delimiter)]
+    if len(set(names)) != len(names):
+        duplicated = sorted({name for name in names if names.count(name) > 1})
+        raise _reject(path, f"the header repeats the column(s) {', '.join(duplicated)}", row=1)
+    return {name: pa.string() for name in names}
+
+
+def _to_text_frame(arrow: pa.Table) -> pd.DataFrame:
+    """Arrow table -> DataFrame of trimmed text columns; blank cells become missing."""
+    columns = {}
+    for name in arrow.column_names:
+        column = arrow.column(name)
+        if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+            column = _arrow_to_text(column)
+        trimmed = pc.utf8_trim_whitespace(column)
+        blank = pc.equal(trimmed, "")
+        columns[name.strip().lstrip("\ufeff")] = pc.if_else(
+            blank, pa.scalar(None, pa.string()), trimmed
+        )
+    table = pa.table(columns)
+    return table.to_pandas(types_mapper=lambda _type: pd.StringDtype("pyarrow"))
+
+
+def _arrow_to_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    if pa.types.is_timestamp(column.type):
+        return pc.strftime(column, format="%Y-%m-%dT%H:%M:%S")
+    if pa.types.is_date(column.type):
+        return pc.strftime(column, format="%Y-%m-%d")
+    if pa.types.is_floating(column.type):
+        # 4.0 -> "4": integral floats (Parquet and Excel write answers as floats) stay integers.
+        as_int = pc.cast(column, pa.int64(), safe=False)
+        integral = pc.equal(pc.cast(as_int, column.type), column)
+        return pc.if_else(integral, pc.cast(as_int, pa.string()), pc.cast(column, pa.string()))
+    if pa.types.is_boolean(column.type):
+        return pc.if_else(column, "true", "false")
+    return pc.cast(column, pa.string())
+
+
+def _read_parquet(path: Path) -> SourceTable:
+    try:
+        arrow = pq.read_table(path)
+    except (pa.ArrowInvalid, OSError) as error:
+        raise _reject(path, f"cannot read as Parquet: {error}") from error
+    return SourceTable(path, _to_text_frame(arrow), file_hash(path), notes=["read as Parquet"])
+
+
+def _read_excel(path: Path) -> SourceTable:
+    from openpyxl import load_workbook  # imported here: only Excel users pay for it
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many types for a broken file
+        raise _reject(path, f"cannot read as Excel workbook: {error}") from error
+    sheet = workbook.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    header = next(rows, None)
+    if header is None or all(cell is None for cell in header):
+        raise _reject(path, "the first sheet is empty")
+    names = [str(cell).strip() if cell is not None else "" for cell in header]
+    while names and names[-1] == "":
+        names.pop()
+    data = [list(row[: len(names)]) for row in rows if any(cell is not None for cell in row)]
+    workbook.close()
+    if "" in names:
+        raise _reject(path, f"column {names.index('') + 1} of the header has no name", row=1)
+    frame = pd.DataFrame(data, columns=names, dtype=object)
+    arrow = pa.table({name: _excel_column(frame[name]) for name in names})
+    notes = [f"read sheet {sheet.title!r} of an Excel workbook"]
+    return SourceTable(path, _to_text_frame(arrow), file_hash(path), notes=notes)
+
+
+def _excel_column(values: pd.Series) -> pa.Array:
+    def as_text(value: object) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        if hasattr(value, "isoformat"):
+            text = value.isoformat()
+            return text.removesuffix("T00:00:00")
+        return str(value)
+
+    return pa.array([as_text(value) for value in values], type=pa.string())

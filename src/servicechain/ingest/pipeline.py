@@ -98,7 +98,7 @@ def import_table(
         if not replace and _already_imported(connection, kind, source.content_hash):
             result.already_imported = True
             return result
-        log = ProblemLog(source.name, source.first_row)
+        log = ProblemLog(source.name, source.first_row, list(source.frame.columns))
         columns = columns_of(kind)
         extra = is_aspect_column if kind == "reviews" else (lambda _name: False)
         check_header(source.frame, columns, log, extra_allowed=extra)

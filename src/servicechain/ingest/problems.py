@@ -15,9 +15,10 @@ SHOWN = 50
 class ProblemLog:
     """Problems of one file: keeps the first ``SHOWN`` by row and counts the rest."""
 
-    def __init__(self, file: str, first_row: int = 2) -> None:
+    def __init__(self, file: str, first_row: int = 2, columns: list[str] | None = None) -> None:
         self.file = file
         self.first_row = first_row
+        self.columns = {name: position for position, name in enumerate(columns or [])}
         self._kept: list[Problem] = []
         self.total = 0
 
@@ -50,11 +51,16 @@ class ProblemLog:
     def __bool__(self) -> bool:
         return self.total > 0
 
+    def _order(self, problem: Problem) -> tuple[bool, int, int]:
+        """File-level problems first, then by row, then by the column's place in the file."""
+        column = self.columns.get(problem.column or "", -1)
+        return (problem.row is not None, problem.row or 0, column)
+
     def raise_if_any(self) -> None:
         """Raise :class:`ImportRejected` with the first problems by row, if there are any."""
         if not self:
             return
-        ordered = sorted(self._kept, key=lambda p: (p.row is not None, p.row or 0, p.column or ""))
+        ordered = sorted(self._kept, key=self._order)
         raise ImportRejected(ordered[:SHOWN], total=self.total)
 
 

@@ -12,6 +12,7 @@ encoding UTF-8, UTF-8 with BOM or Windows-1252 (Excel's "CSV (puntkomma-gescheid
 from __future__ import annotations
 
 import codecs
+import csv
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -147,6 +148,19 @@ def _read_csv(path: Path) -> SourceTable:
         raise ImportRejected(problems, total=len(ragged))
     notes = [f"read as CSV, encoding {encoding}, delimiter {delimiter!r}"]
     return SourceTable(path, _to_text_frame(arrow), content_hash, encoding, delimiter, notes=notes)
+
+
+def _ragged_rows(path: Path, encoding: str, delimiter: str) -> ImportRejected:
+    """Find the rows whose field count differs from the header's (only run on error)."""
+    with open(path, encoding=encoding, newline="") as handle:
+        records = csv.reader(handle, delimiter=delimiter)
+        width = len(next(records))
+        rows = [number for number, record in enumerate(records, start=2) if record and len(record) != width]
+    problems = [
+        Problem(path.name, row, None, f"row does not have {width} fields like the header")
+        for row in rows[:50]
+    ]
+    return ImportRejected(problems, total=len(rows))
 
 
 def _full_file_encoding(path: Path) -> str:

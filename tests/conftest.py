@@ -1,0 +1,91 @@
+"""Fixtures: a fresh, migrated store per test on DuckDB (a file) and on the PostgreSQL server.
+
+PostgreSQL must run on 127.0.0.1:5432 (trust auth); ``.ci/run`` starts it. Each test gets
+its own database cloned from a migrated template, so tests never see each other's rows.
+Set ``SERVICECHAIN_TEST_PG`` to another server URL (without database) to use that one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from servicechain.store import Store, open_store, schema
+
+PG_SERVER = os.environ.get("SERVICECHAIN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
+TEMPLATE = f"sc_template_{os.getpid()}"
+
+
+def _admin() -> sa.Engine:
+    return sa.create_engine(f"{PG_SERVER}/test", isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture(scope="session")
+def duckdb_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.duckdb"
+    store = open_store(f"duckdb:///{path}")
+    store.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    admin = _admin()
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {TEMPLATE}")
+        connection.exec_driver_sql(f"CREATE DATABASE {TEMPLATE}")
+    store = open_store(f"{PG_SERVER}/{TEMPLATE}")
+    store.dispose()
+    yield TEMPLATE
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)")
+    admin.dispose()
+
+
+@pytest.fixture(params=["duckdb", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A migrated, empty store on each engine."""
+    if request.param == "duckdb":
+        path = tmp_path / "store.duckdb"
+        shutil.copy(request.getfixturevalue("duckdb_template"), path)
+        opened = open_store(f"duckdb:///{path}")
+        yield opened
+        opened.dispose()
+        return
+    template = request.getfixturevalue("pg_template")
+    name = f"sc_test_{uuid.uuid4().hex[:12]}"
+    admin = _admin()
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"CREATE DATABASE {name} TEMPLATE {template}")
+    opened = open_store(f"{PG_SERVER}/{name}")
+    yield opened
+    opened.dispose()
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    admin.dispose()
+
+
+def snapshot(store: Store) -> dict[str, str]:
+    """A digest of every table's rows (order-independent) plus the sequences' next values."""
+    digests = {}
+    with store.engine.connect() as connection:
+        for table in schema.metadata.sorted_tables:
+            rows = connection.execute(sa.select(table)).fetchall()
+            digest = hashlib.sha256()
+            for row in sorted(repr(tuple(row)) for row in rows):
+                digest.update(row.encode())
+            digests[table.name] = f"{len(rows)}:{digest.hexdigest()[:16]}"
+    return digests
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    """Write a small input file."""
+    path.write_text(text, encoding=encoding, newline="")
+    return path

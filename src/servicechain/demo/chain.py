@@ -45,8 +45,8 @@ class ChainParameters:
 
     Financial chain (per location-quarter)
         growth_mean (0.015): mean quarterly revenue growth.
-        growth_from_engagement (0.30), growth_from_attachment (0.30),
-        growth_interaction (0.22): growth = growth_mean * P / mean(P) + noise with
+        growth_from_engagement (0.325), growth_from_attachment (0.325),
+        growth_interaction (0.04): growth = growth_mean * P / mean(P) + noise with
         P = exp(bE*EE + bC*CA' + bI*EE*CA'), CA' = (1-c)*CA(t) + c*CA(t-1). Calibrated so
         that both-high quarters grow about 3.4x as fast as both-low, one-high about 1.7x.
         attachment_carryover (0.35): c, the share of last quarter's attachment in CA'.
@@ -97,9 +97,9 @@ class ChainParameters:
     satisfaction_from_attachment: float = 0.55
     satisfaction_from_hygiene: float = 0.30
     growth_mean: float = 0.015
-    growth_from_engagement: float = 0.30
-    growth_from_attachment: float = 0.30
-    growth_interaction: float = 0.22
+    growth_from_engagement: float = 0.325
+    growth_from_attachment: float = 0.325
+    growth_interaction: float = 0.04
     attachment_carryover: float = 0.35
     growth_noise_sd: float = 0.004
     revenue_noise_sd: float = 0.01

@@ -138,14 +138,7 @@ def _read_csv(path: Path) -> SourceTable:
     except (pa.ArrowInvalid, UnicodeDecodeError) as error:
         raise _reject(path, f"cannot read as CSV: {error}") from error
     if ragged:
-        header_fields = len(header_line.split(delimiter))
-        problems = [
-            Problem(
-                path.name, number, None, f"row does not have {header_fields} fields like the header"
-            )
-            for number in ragged[:50]
-        ]
-        raise ImportRejected(problems, total=len(ragged))
+        raise _ragged_rows(path, encoding, delimiter)
     notes = [f"read as CSV, encoding {encoding}, delimiter {delimiter!r}"]
     return SourceTable(path, _to_text_frame(arrow), content_hash, encoding, delimiter, notes=notes)
 

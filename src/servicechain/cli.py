@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -65,8 +66,11 @@ def _user_errors() -> Iterator[None]:
     except ServicechainError as error:
         errors.print(f"[red]error[/red]: {error}", highlight=False)
         raise typer.Exit(2) from None
-    except ValueError as error:  # settings validation (bad --db, bad environment)
-        errors.print(f"[red]error[/red]: {str(error).splitlines()[-1].strip()}", highlight=False)
+    except ValidationError as error:  # settings: bad --db, bad environment or servicechain.toml
+        first = error.errors()[0]
+        name = ".".join(str(part) for part in first["loc"]) or "settings"
+        where = f"setting {name} (SERVICECHAIN_{name.upper()} or servicechain.toml)"
+        errors.print(f"[red]error[/red]: {where}: {first['msg']}", highlight=False)
         raise typer.Exit(2) from None
 
 

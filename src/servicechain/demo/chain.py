@@ -75,7 +75,7 @@ class ChainParameters:
         employee_within_sd (0.70): SD of respondents around their location mean.
         halo_sd (0.25): respondent answer style shared by all agreement items.
         item_noise_sd (0.55): item-level noise before rounding to 1..5.
-        customer_between_sd (0.30), customer_within_sd (0.75): the same for customers.
+        customer_between_sd (0.35), customer_within_sd (1.05): the same for customers.
         customer_persistence (0.60): share of a customer's deviation that is stable.
         customer_item_noise_sd (0.45).
         missing_rate (0.03): share of "not applicable" answers on agreement items.
@@ -122,8 +122,8 @@ class ChainParameters:
     employee_within_sd: float = 0.70
     halo_sd: float = 0.25
     item_noise_sd: float = 0.55
-    customer_between_sd: float = 0.30
-    customer_within_sd: float = 0.75
+    customer_between_sd: float = 0.35
+    customer_within_sd: float = 1.05
     customer_persistence: float = 0.60
     customer_item_noise_sd: float = 0.45
     missing_rate: float = 0.03

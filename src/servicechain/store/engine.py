@@ -19,7 +19,7 @@ from alembic.script import ScriptDirectory
 from servicechain.errors import StoreBusy, UserError
 from servicechain.settings import get_settings
 
-_LOCK_PATTERN = re.compile(r"Conflicting lock is held in (.*?)(?: \(PID (\d+)\))?(?:\.|$| by)")
+_LOCK_PATTERN = re.compile(r"Conflicting lock is held in (\S+) \(PID (\d+)\)")
 
 
 class DuckDBImpl(DefaultImpl):

@@ -195,7 +195,9 @@ def _to_text_frame(arrow: pa.Table) -> pd.DataFrame:
 
 def _arrow_to_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
     if pa.types.is_timestamp(column.type):
-        return pc.strftime(column, format="%Y-%m-%dT%H:%M:%S")
+        # A zoned instant keeps its offset, so it is read like a CSV cell "...T10:00:00Z".
+        zone = "%z" if column.type.tz else ""
+        return pc.strftime(column, format=f"%Y-%m-%dT%H:%M:%S{zone}")
     if pa.types.is_date(column.type):
         return pc.strftime(column, format="%Y-%m-%d")
     if pa.types.is_floating(column.type):

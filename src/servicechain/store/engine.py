@@ -122,6 +122,8 @@ def open_store(url: str | None = None, *, apply_migrations: bool = True) -> Stor
     except ModuleNotFoundError as error:
         raise UserError(f"no driver for {url!r}: {error}") from error
     with _translate_busy(url):
-        if apply_migrations:
-            migrate(engine)
+        if apply_migrations and migrate(engine):
+            from servicechain.store.catalogue import register_default_instruments
+
+            register_default_instruments(engine)
     return Store(url=url, engine=engine)

@@ -255,3 +255,16 @@ def _excel_column(values: pd.Series) -> pa.Array:
         return str(value)
 
     return pa.array([as_text(value) for value in values], type=pa.string())
+
+
+def table_from_frame(frame: pd.DataFrame, name: str, content_hash: str) -> SourceTable:
+    """A DataFrame (typed or not) as a source table of text cells, as if read from a file."""
+    arrow = pa.Table.from_pandas(frame, preserve_index=False)
+    arrow = pa.table({n: _decode_dictionary(arrow.column(n)) for n in arrow.column_names})
+    return SourceTable(Path(name), _to_text_frame(arrow), content_hash, notes=["generated in memory"])
+
+
+def _decode_dictionary(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    if pa.types.is_dictionary(column.type):
+        return pc.cast(column, column.type.value_type)
+    return column

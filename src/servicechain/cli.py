@@ -88,7 +88,9 @@ class _ProgressBars:
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if stage not in self.tasks:
-            self.tasks[stage] = self.progress.add_task(f"{self.label}: {stage}", total=max(total, 1))
+            self.tasks[stage] = self.progress.add_task(
+                f"{self.label}: {stage}", total=max(total, 1)
+            )
             for earlier in list(self.tasks.values())[:-1]:
                 self.progress.update(earlier, completed=self.progress.tasks[earlier].total)
         task = self.tasks[stage]
@@ -105,13 +107,19 @@ def progress_display() -> Progress:
 
 @app.command("import")
 def import_command(
-    kind: Annotated[str, typer.Argument(help=f"What the file holds: {', '.join(KINDS)}.", metavar="KIND")],
+    kind: Annotated[
+        str, typer.Argument(help=f"What the file holds: {', '.join(KINDS)}.", metavar="KIND")
+    ],
     file: Annotated[Path, typer.Argument(help="CSV (, ; or tab), XLSX or Parquet file.")],
     mapping: Annotated[
-        Path | None, typer.Option("--mapping", help="YAML file renaming the source's columns to ours.")
+        Path | None,
+        typer.Option("--mapping", help="YAML file renaming the source's columns to ours."),
     ] = None,
     replace: Annotated[
-        bool, typer.Option("--replace", help="KPIs: replace the stored values of the periods this file covers.")
+        bool,
+        typer.Option(
+            "--replace", help="KPIs: replace the stored values of the periods this file covers."
+        ),
     ] = False,
 ) -> None:
     """Import one file; on any problem nothing is written and each problem is listed as FILE:ROW:COLUMN."""
@@ -147,7 +155,9 @@ def status(
         counts.add_row(name, f"{count:,}")
     console.print(counts)
     if state.imports:
-        latest = Table("when", "kind", "file", "rows", "added", "updated", "unchanged", title="Latest imports")
+        latest = Table(
+            "when", "kind", "file", "rows", "added", "updated", "unchanged", title="Latest imports"
+        )
         for row in state.imports:
             latest.add_row(row["imported_at"], row["kind"], row["file_name"], f"{row['rows']:,}",
                            f"{row['inserted']:,}", f"{row['updated']:,}", f"{row['skipped']:,}")  # fmt: skip
@@ -164,7 +174,9 @@ def demo(
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same organisation).")] = 7,
     export_dir: Annotated[
         Path | None,
-        typer.Option(help="Also write the sources as CSV/XLSX files and load the store through them."),
+        typer.Option(
+            help="Also write the sources as CSV/XLSX files and load the store through them."
+        ),
     ] = None,
 ) -> None:
     """Build a believable Dutch service chain with a planted service-profit chain and load it."""
@@ -178,6 +190,11 @@ def demo(
                                 progress=lambda label: _ProgressBars(progress, label))  # fmt: skip
     summary = Table("file", "kind", "rows", "added", "updated", "unchanged", title="Demo loaded")
     for result in results:
+        if result.already_imported:
+            summary.add_row(
+                result.file, result.kind, f"{result.rows:,}", "already imported", "", ""
+            )
+            continue
         summary.add_row(result.file, result.kind, f"{result.rows:,}", f"{result.inserted:,}",
                         f"{result.updated:,}", f"{result.skipped:,}")  # fmt: skip
     console.print(summary)

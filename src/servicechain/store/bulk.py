@@ -143,4 +143,9 @@ def read_frame(connection: sa.Connection, query: sa.Executable | str) -> pd.Data
     """A (small) query result as a DataFrame."""
     statement = sa.text(query) if isinstance(query, str) else query
     result = connection.execute(statement)
-    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    keys = list(result.keys())
+    rows = result.fetchall()
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in keys]
+    return pd.DataFrame(
+        {key: list(values) for key, values in zip(keys, columns, strict=True)}, columns=keys
+    )

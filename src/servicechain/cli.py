@@ -15,7 +15,14 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from servicechain.errors import ImportRejected, ServicechainError
@@ -37,8 +44,8 @@ _state: dict[str, str | None] = {"db": None}
 def main(
     db: Annotated[
         str | None,
-        typer.Option("--db", help="Database URL (default: SERVICECHAIN_DATABASE_URL or ./servicechain.duckdb).",
-                     metavar="URL"),
+        typer.Option("--db", metavar="URL",
+                     help="Database URL (default: SERVICECHAIN_DATABASE_URL or ./servicechain.duckdb)."),
     ] = None,
 ) -> None:  # fmt: skip
     """Global options."""
@@ -84,13 +91,12 @@ class _ProgressBars:
     """Rich progress bars for the stages of an import (reading, checking, writing)."""
 
     def __init__(self, progress: Progress, label: str) -> None:
-        self.progress, self.label, self.tasks = progress, label, {}
+        self.progress, self.label = progress, label
+        self.tasks: dict[str, TaskID] = {}
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if stage not in self.tasks:
-            self.tasks[stage] = self.progress.add_task(
-                f"{self.label}: {stage}", total=max(total, 1)
-            )
+            self.tasks[stage] = self.progress.add_task(f"{self.label}: {stage}", total=max(total, 1))
             for earlier in list(self.tasks.values())[:-1]:
                 self.progress.update(earlier, completed=self.progress.tasks[earlier].total)
         task = self.tasks[stage]
@@ -107,9 +113,7 @@ def progress_display() -> Progress:
 
 @app.command("import")
 def import_command(
-    kind: Annotated[
-        str, typer.Argument(help=f"What the file holds: {', '.join(KINDS)}.", metavar="KIND")
-    ],
+    kind: Annotated[str, typer.Argument(help=f"What the file holds: {', '.join(KINDS)}.", metavar="KIND")],
     file: Annotated[Path, typer.Argument(help="CSV (, ; or tab), XLSX or Parquet file.")],
     mapping: Annotated[
         Path | None,
@@ -117,9 +121,7 @@ def import_command(
     ] = None,
     replace: Annotated[
         bool,
-        typer.Option(
-            "--replace", help="KPIs: replace the stored values of the periods this file covers."
-        ),
+        typer.Option("--replace", help="KPIs: replace the stored values of the periods this file covers."),
     ] = False,
 ) -> None:
     """Import one file; on any problem nothing is written and each problem is listed as FILE:ROW:COLUMN."""
@@ -174,9 +176,7 @@ def demo(
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same organisation).")] = 7,
     export_dir: Annotated[
         Path | None,
-        typer.Option(
-            help="Also write the sources as CSV/XLSX files and load the store through them."
-        ),
+        typer.Option(help="Also write the sources as CSV/XLSX files and load the store through them."),
     ] = None,
 ) -> None:
     """Build a believable Dutch service chain with a planted service-profit chain and load it."""
@@ -191,9 +191,7 @@ def demo(
     summary = Table("file", "kind", "rows", "added", "updated", "unchanged", title="Demo loaded")
     for result in results:
         if result.already_imported:
-            summary.add_row(
-                result.file, result.kind, f"{result.rows:,}", "already imported", "", ""
-            )
+            summary.add_row(result.file, result.kind, f"{result.rows:,}", "already imported", "", "")
             continue
         summary.add_row(result.file, result.kind, f"{result.rows:,}", f"{result.inserted:,}",
                         f"{result.updated:,}", f"{result.skipped:,}")  # fmt: skip

@@ -49,7 +49,12 @@ def store_status(store: Store, *, last: int = 10) -> StoreStatus:
     log = schema.import_log
     with store.transaction() as connection:
         counts = {
-            name: int(connection.execute(sa.select(sa.func.count()).select_from(schema.metadata.tables[name])).scalar() or 0)
+            name: int(
+                connection.execute(
+                    sa.select(sa.func.count()).select_from(schema.metadata.tables[name])
+                ).scalar()
+                or 0
+            )
             for name in COUNTED_TABLES
         }
         revision = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()

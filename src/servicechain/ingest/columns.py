@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from servicechain.ingest import cells
-from servicechain.ingest.problems import ProblemLog, quoted
+from servicechain.ingest.problems import ProblemLog, describe_cell
 
 
 @dataclass(frozen=True)
@@ -38,9 +38,7 @@ def free_text(name: str, *, required: bool = False) -> Column:
     return Column(name, cells.text, "text", required, nullable=True)
 
 
-def scale_item(
-    name: str, low: int, high: int, *, required: bool = True, nullable: bool = True
-) -> Column:
+def scale_item(name: str, low: int, high: int, *, required: bool = True, nullable: bool = True) -> Column:
     """An answer on a scale from ``low`` to ``high``; empty means not applicable."""
     return Column(
         name,
@@ -81,13 +79,7 @@ def parse_columns(frame: pd.DataFrame, columns: list[Column], log: ProblemLog) -
             continue
         raw = frame[column.name]
         parsed = column.parse(raw)
-        log.add_mask(
-            parsed.bad,
-            column.name,
-            lambda position, raw=raw, column=column: (
-                f"{quoted(raw, position)} is not {column.expect}"
-            ),
-        )
+        log.add_mask(parsed.bad, column.name, describe_cell(raw, f"{{value}} is not {column.expect}"))
         if not column.nullable:
             log.add_mask(raw.isna().to_numpy(), column.name, "is empty but required")
         typed[column.name] = parsed.values

@@ -54,13 +54,12 @@ class ImportContext:
         if not repeated.any():
             return
         first_position = frame.reset_index(drop=True).groupby(key, dropna=True).ngroup()
-        first_row = (
-            pd.Series(np.arange(len(frame))).groupby(first_position.to_numpy()).transform("min")
-        )
+        first_row = pd.Series(np.arange(len(frame))).groupby(first_position.to_numpy()).transform("min")
 
         def reason(position: int) -> str:
             value = " / ".join(str(v) for v in frame.iloc[position].tolist())
-            return f"duplicate {what} {value!r} (first on row {self.log.row_of(int(first_row.iloc[position]))})"
+            first = self.log.row_of(int(first_row.iloc[position]))
+            return f"duplicate {what} {value!r} (first on row {first})"
 
         self.log.add_mask(repeated, key[-1], reason)
 

@@ -70,7 +70,8 @@ def import_unit_kpis(ctx: ImportContext) -> Counts:
     outside = fraction & ((typed["value"].to_numpy() < low) | (typed["value"].to_numpy() > 1.0))
     log.add_mask(
         outside, "value",
-        lambda p: f"{quoted(raw['value'], p)} is not a fraction for {typed['metric'].iloc[p]} (0..1 or 0%..100%)",
+        lambda p: f"{quoted(raw['value'], p)} is not a fraction for {typed['metric'].iloc[p]} "
+        "(0..1 or 0%..100%)",
     )  # fmt: skip
     ctx.check_unique(["unit_code", "period", "metric"], "unit/period/metric")
     unit_ids = ctx.resolve("unit_code", unit_lookup(ctx.connection), "unit_code", UNIT_HINT)
@@ -89,9 +90,7 @@ def import_unit_kpis(ctx: ImportContext) -> Counts:
     if unknown:
         ctx.notes.append(f"own metrics (not among the standard ones): {', '.join(unknown)}")
     stored = _stored_values(ctx, "unit_kpi", rows[["unit_id", "period", "metric"]], ["value"])
-    return _write_or_replace(
-        ctx, rows, stored, ["value"], scope=["period", "metric"], table="unit_kpi"
-    )
+    return _write_or_replace(ctx, rows, stored, ["value"], scope=["period", "metric"], table="unit_kpi")
 
 
 def import_customer_kpis(ctx: ImportContext) -> Counts:

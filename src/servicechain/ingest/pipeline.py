@@ -129,12 +129,11 @@ def _already_imported(connection: sa.Connection, kind: str, content_hash: str) -
     return bool(connection.execute(query).scalar())
 
 
-def _log_import(
-    connection: sa.Connection, import_id: int, result: ImportResult, content_hash: str
-) -> None:
+def _log_import(connection: sa.Connection, import_id: int, result: ImportResult, content_hash: str) -> None:
     connection.execute(
         schema.import_log.insert().values(
-            id=import_id, kind=result.kind, file_name=result.file, content_hash=content_hash, rows=result.rows,
+            id=import_id, kind=result.kind, file_name=result.file, content_hash=content_hash,
+            rows=result.rows,
             inserted=result.inserted, updated=result.updated, skipped=result.skipped,
             imported_at=datetime.now().replace(microsecond=0),
         )

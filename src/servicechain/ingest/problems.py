@@ -69,3 +69,12 @@ def quoted(cells: pd.Series, position: int) -> str:
     value = cells.iloc[position]
     text = "" if pd.isna(value) else str(value)
     return repr(text if len(text) <= 40 else text[:37] + "...")
+
+
+def describe_cell(cells: pd.Series, template: str) -> Callable[[int], str]:
+    """A reason builder for :meth:`ProblemLog.add_mask`: ``{value}`` becomes the quoted cell."""
+
+    def reason(position: int) -> str:
+        return template.replace("{value}", quoted(cells, position))
+
+    return reason

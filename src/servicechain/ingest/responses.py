@@ -25,7 +25,7 @@ from servicechain.ingest.context import (
     unit_lookup,
 )
 from servicechain.ingest.kinds import is_aspect_column
-from servicechain.ingest.problems import quoted
+from servicechain.ingest.problems import describe_cell
 from servicechain.instruments import load_default_instruments
 from servicechain.store import schema
 from servicechain.store.bulk import allocate_ids, append, read_frame, staged
@@ -79,9 +79,7 @@ def _write_new(ctx: ImportContext, table: sa.Table, rows: pd.DataFrame, key: lis
 def _items(ctx: ImportContext, instrument_key: str) -> dict[str, pd.Series]:
     keys = load_default_instruments()[instrument_key].item_keys
     return {
-        key: ctx.typed[key]
-        if key in ctx.typed
-        else pd.Series(pd.NA, index=ctx.typed.index, dtype="Int16")
+        key: ctx.typed[key] if key in ctx.typed else pd.Series(pd.NA, index=ctx.typed.index, dtype="Int16")
         for key in keys
     }
 
@@ -186,9 +184,7 @@ def import_reviews(ctx: ImportContext) -> Counts:
     for column in ["rating", *aspects]:
         values = typed["rating"] if column == "rating" else aspects[column]
         outside = ((values < 0) | (values > top)).fillna(False).to_numpy()
-        log.add_mask(
-            outside, column, lambda p, c=column: f"{quoted(raw[c], p)} is outside 0..rating_max"
-        )
+        log.add_mask(outside, column, describe_cell(raw[column], "{value} is outside 0..rating_max"))
     if log:
         return Counts()
     rows = pd.DataFrame(
@@ -225,8 +221,6 @@ def _aspect_ratings(ctx: ImportContext) -> pd.DataFrame:
     ratings = {}
     for column in [c for c in ctx.raw.columns if is_aspect_column(c)]:
         parsed = number(ctx.raw[column])
-        ctx.log.add_mask(
-            parsed.bad, column, lambda p, c=column: f"{quoted(ctx.raw[c], p)} is not a number"
-        )
+        ctx.log.add_mask(parsed.bad, column, describe_cell(ctx.raw[column], "{value} is not a number"))
         ratings[column] = parsed.values
     return pd.DataFrame(ratings, index=ctx.typed.index)

@@ -61,20 +61,18 @@ def _column_list(names: list[str]) -> str:
     return ", ".join(_quote(name) for name in names)
 
 
-def _copy_arrow(
-    connection: sa.Connection, target: str, table: pa.Table, progress: Progress | None
-) -> None:
+def _copy_arrow(connection: sa.Connection, target: str, table: pa.Table, progress: Progress | None) -> None:
     """COPY an Arrow table into ``target`` on PostgreSQL, in chunks."""
     columns = _column_list(table.column_names)
     options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
-    with _raw(connection).cursor() as cursor:
-        with cursor.copy(f"COPY {target} ({columns}) FROM STDIN (FORMAT csv)") as copy:
-            for batch in table.to_batches(max_chunksize=CHUNK_ROWS):
-                buffer = io.BytesIO()
-                pacsv.write_csv(pa.Table.from_batches([batch]), buffer, options)
-                copy.write(buffer.getvalue())
-                if progress:
-                    progress(batch.num_rows)
+    statement = f"COPY {target} ({columns}) FROM STDIN (FORMAT csv)"
+    with _raw(connection).cursor() as cursor, cursor.copy(statement) as copy:
+        for batch in table.to_batches(max_chunksize=CHUNK_ROWS):
+            buffer = io.BytesIO()
+            pacsv.write_csv(pa.Table.from_batches([batch]), buffer, options)
+            copy.write(buffer.getvalue())
+            if progress:
+                progress(batch.num_rows)
 
 
 def append(
@@ -97,9 +95,7 @@ def append(
         name = f"sc_chunk_{next(_names)}"
         raw.register(name, pa.Table.from_batches([batch]))
         try:
-            connection.exec_driver_sql(
-                f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {name}"
-            )
+            connection.exec_driver_sql(f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {name}")
         finally:
             raw.unregister(name)
         if progress:
@@ -146,6 +142,4 @@ def read_frame(connection: sa.Connection, query: sa.Executable | str) -> pd.Data
     keys = list(result.keys())
     rows = result.fetchall()
     columns = list(zip(*rows, strict=True)) if rows else [() for _ in keys]
-    return pd.DataFrame(
-        {key: list(values) for key, values in zip(keys, columns, strict=True)}, columns=keys
-    )
+    return pd.DataFrame({key: list(values) for key, values in zip(keys, columns, strict=True)}, columns=keys)

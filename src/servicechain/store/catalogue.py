@@ -15,9 +15,7 @@ def register_instrument(connection: sa.Connection, instrument: Instrument) -> bo
     """Store an instrument and its items unless that key and version is already there."""
     table = schema.instrument
     present = connection.execute(
-        sa.select(sa.func.count()).where(
-            table.c.key == instrument.key, table.c.version == instrument.version
-        )
+        sa.select(sa.func.count()).where(table.c.key == instrument.key, table.c.version == instrument.version)
     ).scalar()
     if present:
         return False

@@ -54,9 +54,7 @@ class Store:
 
 def _alembic_config() -> Config:
     config = Config()
-    config.set_main_option(
-        "script_location", str(resources.files("servicechain.store") / "migrations")
-    )
+    config.set_main_option("script_location", str(resources.files("servicechain.store") / "migrations"))
     return config
 
 
@@ -78,9 +76,7 @@ def _translate_busy(url: str) -> Iterator[None]:
         text = str(error.orig)
         if "lock" in text.lower() and url.startswith("duckdb"):
             match = _LOCK_PATTERN.search(text)
-            holder = (
-                f" by {match.group(1)} (PID {match.group(2)})" if match and match.group(2) else ""
-            )
+            holder = f" by {match.group(1)} (PID {match.group(2)})" if match and match.group(2) else ""
             raise StoreBusy(
                 f"the store {url.removeprefix('duckdb:///')} is in use{holder}; stop that "
                 "process (for example a running `servicechain serve`) and try again, or use "
@@ -88,9 +84,7 @@ def _translate_busy(url: str) -> Iterator[None]:
             ) from error
         if isinstance(error, sa.exc.OperationalError) and url.startswith("postgresql"):
             reason = text.strip().splitlines()[0] if text.strip() else "no answer"
-            raise UserError(
-                f"cannot reach the PostgreSQL store at {_safe_url(url)}: {reason}"
-            ) from error
+            raise UserError(f"cannot reach the PostgreSQL store at {_safe_url(url)}: {reason}") from error
         raise
 
 

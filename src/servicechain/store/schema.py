@@ -35,9 +35,7 @@ metadata = sa.MetaData(
 def _id(table: str) -> sa.Column[int]:
     """An integer primary key drawn from a sequence (DuckDB has no IDENTITY columns)."""
     sequence = sa.Sequence(f"{table}_id_seq", metadata=metadata)
-    return sa.Column(
-        "id", sa.BigInteger, sequence, server_default=sequence.next_value(), primary_key=True
-    )
+    return sa.Column("id", sa.BigInteger, sequence, server_default=sequence.next_value(), primary_key=True)
 
 
 def _item_columns(instrument_key: str) -> list[sa.Column[int]]:

@@ -286,9 +286,7 @@ def upgrade() -> None:
         sa.Column("opened_on", sa.Date(), nullable=True),
         sa.Column("closed_on", sa.Date(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_survey_wave")),
-        sa.UniqueConstraint(
-            "instrument_key", "code", name=op.f("uq_survey_wave_instrument_key_code")
-        ),
+        sa.UniqueConstraint("instrument_key", "code", name=op.f("uq_survey_wave_instrument_key_code")),
     )
     op.create_table(
         "touchpoint_response",

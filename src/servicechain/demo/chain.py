@@ -38,6 +38,8 @@ class ChainParameters:
         relatedness_from_manager (0.60): manager quality -> basic needs.
         engagement_from_autonomy (0.45), engagement_from_competence (0.30),
         engagement_from_relatedness (0.40): basic needs -> engagement (R^2 about 0.75).
+        engagement_from_hygiene (0.0): zero by design (Herzberg: pay and conditions
+        satisfy but do not engage); set it above 0 only to break the model on purpose.
         climate_from_manager (0.45), climate_from_engagement (0.35): -> service climate.
         attachment_from_engagement (0.35), attachment_from_engagement_lag (0.15),
         attachment_from_climate (0.20): EE(t), EE(t-1), climate -> customer attachment.
@@ -55,7 +57,7 @@ class ChainParameters:
         margin_mean (0.34), margin_from_attachment (0.01), margin_noise_sd (0.004).
         opex_share (0.28): monthly operating cost as a share of base revenue;
         opex_from_hygiene (0.03): better pay and conditions cost money.
-        turnover_quarterly (0.07), turnover_from_engagement (0.35),
+        turnover_quarterly (0.05), turnover_from_engagement (0.35),
         turnover_from_hygiene (0.25): quarterly leave probability of staff,
         base * exp(-kE*EE - kH*hygiene).
         absenteeism_mean (0.045), absenteeism_from_engagement (0.20),
@@ -89,6 +91,7 @@ class ChainParameters:
     engagement_from_autonomy: float = 0.45
     engagement_from_competence: float = 0.30
     engagement_from_relatedness: float = 0.40
+    engagement_from_hygiene: float = 0.0
     climate_from_manager: float = 0.45
     climate_from_engagement: float = 0.35
     attachment_from_engagement: float = 0.35
@@ -108,7 +111,7 @@ class ChainParameters:
     margin_noise_sd: float = 0.004
     opex_share: float = 0.28
     opex_from_hygiene: float = 0.03
-    turnover_quarterly: float = 0.07
+    turnover_quarterly: float = 0.05
     turnover_from_engagement: float = 0.35
     turnover_from_hygiene: float = 0.25
     absenteeism_mean: float = 0.045
@@ -161,8 +164,14 @@ class Latents:
 
 
 def _walks(rng: np.random.Generator, n: int, periods: int, drift_sd: float) -> np.ndarray:
-    """A location random effect plus a random walk: shape (n, periods), variance about 1."""
+    """A location random effect plus a random walk: shape (n, periods), variance about 1.
+
+    The location effects are standardised within the organisation (mean 0, SD 1), so the
+    company averages are the documented means whatever the seed.
+    """
     base = rng.standard_normal((n, 1))
+    if n > 1:
+        base = (base - base.mean()) / base.std()
     steps = rng.normal(0.0, drift_sd, (n, periods))
     steps[:, 0] = 0.0
     walk = base + np.cumsum(steps, axis=1)
@@ -192,16 +201,15 @@ def simulate_latents(
     autonomy = _endogenous(p.autonomy_from_manager * manager, walk())
     competence = _endogenous(p.competence_from_manager * manager, walk())
     relatedness = _endogenous(p.relatedness_from_manager * manager, walk())
+    hygiene = walk()
     needs = (
         p.engagement_from_autonomy * autonomy
         + p.engagement_from_competence * competence
         + p.engagement_from_relatedness * relatedness
+        + p.engagement_from_hygiene * hygiene
     )
     engagement = _endogenous(needs, walk())
-    climate = _endogenous(
-        p.climate_from_manager * manager + p.climate_from_engagement * engagement, walk()
-    )
-    hygiene = walk()
+    climate = _endogenous(p.climate_from_manager * manager + p.climate_from_engagement * engagement, walk())
     engagement_lag = np.concatenate([engagement[:, :1], engagement[:, :-1]], axis=1)
     attachment = _endogenous(
         p.attachment_from_engagement * engagement
@@ -226,9 +234,7 @@ def simulate_latents(
     performance /= performance.mean()
     growth = p.growth_mean * performance
     hyg = hygiene[:, now]
-    turnover = p.turnover_quarterly * np.exp(
-        -p.turnover_from_engagement * ee - p.turnover_from_hygiene * hyg
-    )
+    turnover = p.turnover_quarterly * np.exp(-p.turnover_from_engagement * ee - p.turnover_from_hygiene * hyg)
     absenteeism = p.absenteeism_mean * np.exp(
         -p.absenteeism_from_engagement * ee - p.absenteeism_from_hygiene * hyg
     )

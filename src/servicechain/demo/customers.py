@@ -48,9 +48,13 @@ class Panel:
 
 
 def simulate_panel(
-    n_locations: int, per_location: int, lat: Latents, periods: int,
-    params: ChainParameters, rng: np.random.Generator,
-) -> Panel:  # fmt: skip
+    n_locations: int,
+    per_location: int,
+    lat: Latents,
+    periods: int,
+    params: ChainParameters,
+    rng: np.random.Generator,
+) -> Panel:
     """Answers, categories and churn for every active customer in every quarter."""
     slots = n_locations * per_location
     slot_loc = np.repeat(np.arange(n_locations, dtype=np.int32), per_location)
@@ -84,11 +88,17 @@ def simulate_panel(
     segment = rng.choice(len(SEGMENTS), n_customers, p=SEGMENT_SHARES).astype(np.int8)
     wallet = rng.lognormal(-0.18, 0.6, n_customers)  # mean 1
     return Panel(
-        customer=customer, location=np.tile(slot_loc, periods),
-        period=np.repeat(np.arange(periods, dtype=np.int8), slots), values=values,
-        missing=missing, category=category, retained=retained, home=home, segment=segment,
+        customer=customer,
+        location=np.tile(slot_loc, periods),
+        period=np.repeat(np.arange(periods, dtype=np.int16), slots),
+        values=values,
+        missing=missing,
+        category=category,
+        retained=retained,
+        home=home,
+        segment=segment,
         wallet=wallet,
-    )  # fmt: skip
+    )
 
 
 def category_multipliers(category: np.ndarray, params: ChainParameters) -> np.ndarray:
@@ -103,9 +113,13 @@ def category_multipliers(category: np.ndarray, params: ChainParameters) -> np.nd
 
 
 def customer_tables(
-    panel: Panel, location_codes: list[str], calendar: Calendar, params: ChainParameters,
-    response_rate: float, rng: np.random.Generator,
-) -> dict[str, pd.DataFrame]:  # fmt: skip
+    panel: Panel,
+    location_codes: list[str],
+    calendar: Calendar,
+    params: ChainParameters,
+    response_rate: float,
+    rng: np.random.Generator,
+) -> dict[str, pd.DataFrame]:
     """``customers``, ``customer-responses`` and ``customer-kpis`` from the panel."""
     n_customers = len(panel.home)
     customer_codes = codes("C", np.arange(1, n_customers + 1), width_for(n_customers, 6))
@@ -116,27 +130,35 @@ def customer_tables(
     revenue = SEGMENT_REVENUE[seg] * panel.wallet[panel.customer] * by_sat * noise[0]
     multipliers = category_multipliers(panel.category, params)
     wallet_share = np.clip(SEGMENT_WALLET_SHARE[seg] * multipliers[panel.category] * noise[1], 0.01, 1)
-    kpis = pd.DataFrame({
-        "customer_code": categorical(panel.customer, customer_codes),
-        "period": categorical(panel.period, list(calendar.quarters)),
-        "revenue": np.round(revenue, 2),
-        "share_of_wallet": np.round(wallet_share, 3),
-        "retained": panel.retained,
-    })  # fmt: skip
-    customers = pd.DataFrame({
-        "customer_code": customer_codes,
-        "home_unit_code": categorical(panel.home, location_codes),
-        "segment": categorical(panel.segment, list(SEGMENTS)),
-    })  # fmt: skip
+    kpis = pd.DataFrame(
+        {
+            "customer_code": categorical(panel.customer, customer_codes),
+            "period": categorical(panel.period, list(calendar.quarters)),
+            "revenue": np.round(revenue, 2),
+            "share_of_wallet": np.round(wallet_share, 3),
+            "retained": panel.retained,
+        }
+    )
+    customers = pd.DataFrame(
+        {
+            "customer_code": customer_codes,
+            "home_unit_code": categorical(panel.home, location_codes),
+            "segment": categorical(panel.segment, list(SEGMENTS)),
+        }
+    )
     answered = np.flatnonzero(rng.random(rows) < response_rate) if response_rate < 1 else None
     responses = _responses(panel, answered, customer_codes, location_codes, calendar, rng)
     return {"customers": customers, "customer-responses": responses, "customer-kpis": kpis}
 
 
 def _responses(
-    panel: Panel, answered: np.ndarray | None, customer_codes: pd.Series,
-    location_codes: list[str], calendar: Calendar, rng: np.random.Generator,
-) -> pd.DataFrame:  # fmt: skip
+    panel: Panel,
+    answered: np.ndarray | None,
+    customer_codes: pd.Series,
+    location_codes: list[str],
+    calendar: Calendar,
+    rng: np.random.Generator,
+) -> pd.DataFrame:
     def pick(values: np.ndarray) -> np.ndarray:
         return values if answered is None else values[answered]
 
@@ -145,16 +167,18 @@ def _responses(
     tone = np.array([2, 2, 1, 0])[category]
     group = np.ravel_multi_index((tone, texts.languages(rng, n)), (3, 2))
     comment = texts.sometimes(rng, texts.CUSTOMER_POOL.pick(rng, group), COMMENT_SHARE)
-    return pd.DataFrame({
-        "response_id": codes("KR", np.arange(1, n + 1), width_for(n, 8)),
-        "wave": categorical(per, [f"KT-{q}" for q in calendar.quarters]),
-        "unit_code": categorical(pick(panel.location), location_codes),
-        "customer_code": categorical(pick(panel.customer), customer_codes),
-        "submitted_at": calendar.moments(rng, per),
-        "channel": categorical(rng.choice(4, n, p=CHANNEL_SHARES), list(CHANNELS)),
-        **answers(pick(panel.values), pick(panel.missing), CUSTOMER_KEYS),
-        "comment": categorical(comment, list(texts.CUSTOMER_POOL.texts)),
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "response_id": codes("KR", np.arange(1, n + 1), width_for(n, 8)),
+            "wave": categorical(per, [f"KT-{q}" for q in calendar.quarters]),
+            "unit_code": categorical(pick(panel.location), location_codes),
+            "customer_code": categorical(pick(panel.customer), customer_codes),
+            "submitted_at": calendar.moments(rng, per),
+            "channel": categorical(rng.choice(4, n, p=CHANNEL_SHARES), list(CHANNELS)),
+            **answers(pick(panel.values), pick(panel.missing), CUSTOMER_KEYS),
+            "comment": categorical(comment, list(texts.CUSTOMER_POOL.texts)),
+        }
+    )
 
 
 def location_retention(panel: Panel, n_locations: int, periods: int) -> np.ndarray:

@@ -92,7 +92,11 @@ class Calendar:
         return len(self.quarters)
 
     def moments(
-        self, rng: np.random.Generator, period: np.ndarray, start_day: int = 0, days: int | None = None
+        self,
+        rng: np.random.Generator,
+        period: np.ndarray,
+        start_day: int = 0,
+        days: int | None = None,
     ) -> np.ndarray:
         """Random datetime64[s] moments in the quarters ``period`` (optionally a window).
 

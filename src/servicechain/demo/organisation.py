@@ -52,9 +52,60 @@ def _regions(n_locations: int) -> list[tuple[str, str, str]]:
         macro = places.REGIONS[i % len(places.REGIONS)]
         number = i // len(places.REGIONS) + 1
         key = macro.upper()
-        out.append((f"R-{key}-{number}", f"{macro} {number}", macro) if split else
-                   (f"R-{key}", macro, macro))  # fmt: skip
+        if split:
+            out.append((f"R-{key}-{number}", f"{macro} {number}", macro))
+        else:
+            out.append((f"R-{key}", macro, macro))
     return out
+
+
+def _locations(
+    regions: list[tuple[str, str, str]], n_locations: int, rng: np.random.Generator
+) -> pd.DataFrame:
+    """Spread locations evenly over regions; each in a real town of its region."""
+    per_region = np.full(len(regions), n_locations // len(regions))
+    per_region[: n_locations % len(regions)] += 1
+    siblings: dict[str, list[int]] = {}
+    for index, (_, _, macro) in enumerate(regions):
+        siblings.setdefault(macro, []).append(index)
+    opened: dict[str, int] = {}
+    rows = []
+    for index, (region_code, _, macro) in enumerate(regions):
+        towns = places.towns_in(macro)
+        mine = siblings[macro].index(index)  # sub-regions of one macro region split its towns
+        share = np.array_split(np.arange(len(towns)), len(siblings[macro]))[mine]
+        own = [towns[i] for i in share] or [towns[mine % len(towns)]]
+        order = rng.permutation(len(own))
+        for k in range(per_region[index]):
+            town = own[order[k % len(own)]]
+            nth = opened.get(town.code, 0)
+            opened[town.code] = nth + 1
+            code = f"L-{town.code}{nth + 1:02d}"
+            name = places.site_name(town, nth)
+            rows.append((code, name, region_code, town.name, town.province))
+    return pd.DataFrame(rows, columns=["unit_code", "name", "region_code", "town", "province"])
+
+
+def _teams(locations: pd.DataFrame, team_sd: float, rng: np.random.Generator) -> pd.DataFrame:
+    """1 team below 14 staff, 2 below 24, else 3; team offsets centred per location."""
+    size = locations["size"].to_numpy()
+    n_teams = np.where(size < 14, 1, np.where(size < 24, 2, 3))
+    location = np.repeat(np.arange(len(locations)), n_teams)
+    k = np.concatenate([np.arange(count) for count in n_teams])
+    offsets = rng.normal(0.0, team_sd, len(location))
+    offsets -= pd.Series(offsets).groupby(location).transform("mean").to_numpy()
+    loc_codes = locations["unit_code"].str.removeprefix("L-").to_numpy()[location]
+    loc_names = locations["name"].to_numpy()[location]
+    team_names = np.asarray(TEAM_NAMES)[k]
+    return pd.DataFrame(
+        {
+            "unit_code": [f"T-{code}-{i + 1}" for code, i in zip(loc_codes, k, strict=True)],
+            "name": [f"{loc} - {team}" for loc, team in zip(loc_names, team_names, strict=True)],
+            "location": location,
+            "team_name": team_names,
+            "offset": offsets,
+        }
+    )
 
 
 def build_organisation(
@@ -62,56 +113,37 @@ def build_organisation(
 ) -> Organisation:
     """Company, regions, locations in real towns of their region, and 1-3 teams each."""
     regions = _regions(n_locations)
-    per_region = np.full(len(regions), n_locations // len(regions))
-    per_region[: n_locations % len(regions)] += 1
-    subregions: dict[str, list[int]] = {}
-    for index, (_, _, macro) in enumerate(regions):
-        subregions.setdefault(macro, []).append(index)
-    opened: dict[str, int] = {}
-    loc_rows = []
-    for index, (region_code, _, macro) in enumerate(regions):
-        towns = places.towns_in(macro)
-        siblings = subregions[macro]
-        share = np.array_split(np.arange(len(towns)), len(siblings))[siblings.index(index)]
-        own = [towns[i] for i in share] or [towns[siblings.index(index) % len(towns)]]
-        order = rng.permutation(len(own))
-        for k in range(per_region[index]):
-            town = own[order[k % len(own)]]
-            nth = opened.get(town.code, 0)
-            opened[town.code] = nth + 1
-            loc_rows.append((f"L-{town.code}{nth + 1:02d}", places.site_name(town, nth),
-                             region_code, town.name, town.province))  # fmt: skip
-    locations = pd.DataFrame(
-        loc_rows, columns=["unit_code", "name", "region_code", "town", "province"]
-    )
+    locations = _locations(regions, n_locations, rng)
     low, high = size_range
     locations["size"] = rng.integers(low, high + 1, n_locations)
-    n_teams = np.where(locations["size"] < 14, 1, np.where(locations["size"] < 24, 2, 3))
-    team_loc = np.repeat(np.arange(n_locations), n_teams)
-    team_k = np.concatenate([np.arange(k) for k in n_teams])
-    offsets = rng.normal(0.0, team_sd, len(team_loc))
-    offsets -= pd.Series(offsets).groupby(team_loc).transform("mean").to_numpy()
-    loc_codes = locations["unit_code"].to_numpy()
-    teams = pd.DataFrame({
-        "unit_code": [f"T-{loc_codes[l][2:]}-{k + 1}" for l, k in zip(team_loc, team_k, strict=True)],
-        "location": team_loc,
-        "team_name": [TEAM_NAMES[k] for k in team_k],
-        "offset": offsets,
-    })  # fmt: skip
-    units = pd.concat([
-        pd.DataFrame({"unit_code": ["NL"], "name": ["Winkelketen Nederland"],
-                      "kind": ["company"], "parent_code": [None]}),
-        pd.DataFrame({"unit_code": [r[0] for r in regions], "name": [f"Regio {r[1]}" for r in regions],
-                      "kind": "region", "parent_code": "NL"}),
-        pd.DataFrame({"unit_code": loc_codes, "name": locations["name"], "kind": "location",
-                      "parent_code": locations["region_code"]}),
-        pd.DataFrame({"unit_code": teams["unit_code"], "kind": "team",
-                      "name": [f"{locations['name'][l]} - {n}" for l, n in zip(team_loc, teams["team_name"], strict=True)],
-                      "parent_code": loc_codes[team_loc]}),
-    ], ignore_index=True)  # fmt: skip
+    teams = _teams(locations, team_sd, rng)
+    team_parent = locations["unit_code"].to_numpy()[teams["location"].to_numpy()]
+    region_codes = [code for code, _, _ in regions]
+    units = pd.concat(
+        [
+            _unit_rows("company", ["NL"], ["Winkelketen Nederland"], [None]),
+            _unit_rows(
+                "region",
+                region_codes,
+                [f"Regio {name}" for _, name, _ in regions],
+                ["NL"] * len(regions),
+            ),
+            _unit_rows(
+                "location",
+                locations["unit_code"].tolist(),
+                locations["name"].tolist(),
+                locations["region_code"].tolist(),
+            ),
+            _unit_rows("team", teams["unit_code"].tolist(), teams["name"].tolist(), team_parent.tolist()),
+        ],
+        ignore_index=True,
+    )
     units["manager_employee_code"] = None
-    return Organisation(units[["unit_code", "name", "kind", "parent_code", "manager_employee_code"]],
-                        locations, teams)  # fmt: skip
+    return Organisation(units, locations, teams)
+
+
+def _unit_rows(kind: str, unit_codes: list[str], names: list[str], parents: list[str | None]) -> pd.DataFrame:
+    return pd.DataFrame({"unit_code": unit_codes, "name": names, "kind": kind, "parent_code": parents})
 
 
 def _tenure(rng: np.random.Generator, n: int, mean_years: float) -> np.ndarray:
@@ -121,23 +153,25 @@ def _tenure(rng: np.random.Generator, n: int, mean_years: float) -> np.ndarray:
 
 def initial_staff(org: Organisation, start: np.datetime64, rng: np.random.Generator) -> pd.DataFrame:
     """Everyone employed on the first day of the first quarter."""
-    rows = [("NL", -1, -1, "", "directeur", True, False)]
-    rows += [(code, -1, -1, "", "regiomanager", True, False)
-             for code in org.units.loc[org.units["kind"] == "region", "unit_code"]]  # fmt: skip
-    teams_of = org.teams.groupby("location")
-    for loc, location in org.locations.iterrows():
-        rows.append((location["unit_code"], loc, -1, "", "filiaalmanager", True, True))
-        team_rows = teams_of.get_group(loc)
-        names = team_rows["team_name"].tolist()
-        for team, name in zip(team_rows.index, names, strict=True):
-            rows.append((org.teams.at[team, "unit_code"], loc, team, name, "teamleider", True,
-                         name != "Magazijn"))  # fmt: skip
-        weights = TEAM_WEIGHTS[: len(names)] / TEAM_WEIGHTS[: len(names)].sum()
-        staff = rng.multinomial(location["size"] - 1 - len(names), weights)
-        for team, name, count in zip(team_rows.index, names, staff, strict=True):
+    rows: list[tuple[str, int, int, str, str, bool, bool]] = [("NL", -1, -1, "", "directeur", True, False)]
+    regions = org.units.loc[org.units["kind"] == "region", "unit_code"].tolist()
+    rows += [(str(code), -1, -1, "", "regiomanager", True, False) for code in regions]
+    team_codes, team_names = org.teams["unit_code"].tolist(), org.teams["team_name"].tolist()
+    team_location = org.teams["location"].to_numpy()
+    sizes = org.locations["size"].tolist()
+    for loc, code in enumerate(org.locations["unit_code"].tolist()):
+        rows.append((code, loc, -1, "", "filiaalmanager", True, True))
+        mine = np.flatnonzero(team_location == loc).tolist()
+        for team in mine:
+            name = team_names[team]
+            rows.append((team_codes[team], loc, team, name, "teamleider", True, name != "Magazijn"))
+        weights = TEAM_WEIGHTS[: len(mine)] / TEAM_WEIGHTS[: len(mine)].sum()
+        counts = rng.multinomial(sizes[loc] - 1 - len(mine), weights).tolist()
+        for team, count in zip(mine, counts, strict=True):
+            name = team_names[team]
             roles, probs, facing = STAFF_ROLES[name]
-            for role in rng.choice(roles, size=count, p=probs):
-                rows.append((org.teams.at[team, "unit_code"], loc, team, name, str(role), False, facing))
+            for role in rng.choice(roles, size=count, p=probs).tolist():
+                rows.append((team_codes[team], loc, team, name, str(role), False, facing))
     frame = pd.DataFrame(rows, columns=list(STAFF_COLUMNS[:-2]))
     managers = frame["is_manager"].to_numpy()
     tenure = np.where(managers, _tenure(rng, len(frame), 9.0), _tenure(rng, len(frame), 4.0))

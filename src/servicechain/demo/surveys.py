@@ -92,14 +92,17 @@ def _respondent_deviations(rng: np.random.Generator, n: int) -> dict[str, np.nda
     ee = 0.7 * needs + math.sqrt(0.51) * _normal(rng, n)
     hyg = _normal(rng, n)
     return {
-        "engagement": ee, "autonomy": a, "competence": c, "relatedness": r,
+        "engagement": ee,
+        "autonomy": a,
+        "competence": c,
+        "relatedness": r,
         "climate": 0.35 * ee + math.sqrt(1 - 0.35**2) * _normal(rng, n),
         "trust": 0.5 * a + math.sqrt(0.75) * _normal(rng, n),
         "values": 0.5 * ee + math.sqrt(0.75) * _normal(rng, n),
         "hygiene": hyg,
         "wellbeing": 0.35 * hyg + 0.35 * ee + math.sqrt(1 - 0.245) * _normal(rng, n),
         "advocacy": 0.5 * ee + 0.4 * hyg + math.sqrt(1 - 0.41) * _normal(rng, n),
-    }  # fmt: skip
+    }
 
 
 def employee_answers(

@@ -8,6 +8,9 @@ Python strings.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 
 LANGUAGES = ("nl", "en")
@@ -88,9 +91,14 @@ PLACES = {
 
 
 class Pool:
-    """Templates flattened into one tuple, with the slice of each group."""
+    """Templates flattened into one tuple, with the slice of each group.
 
-    def __init__(self, groups: dict) -> None:
+    A group's index is the position of its key in ``groups``; the tables above list their
+    keys as a full product in row-major order, so ``np.ravel_multi_index`` of the key
+    parts (e.g. topic, tone, language) is the group index.
+    """
+
+    def __init__(self, groups: Mapping[Any, tuple[str, ...]]) -> None:
         self.keys = list(groups)
         self.texts: tuple[str, ...] = tuple(t for key in self.keys for t in groups[key])
         sizes = np.array([len(groups[key]) for key in self.keys])
@@ -103,10 +111,6 @@ class Pool:
         """One random template index per row, from the group index ``group`` of each row."""
         group = np.asarray(group)
         return self.offsets[group] + (rng.random(len(group)) * self.sizes[group]).astype(np.int64)
-
-    def group_index(self, *parts: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-        """Group index for keys laid out as a full product of ``shape`` (row-major)."""
-        return np.ravel_multi_index(tuple(np.asarray(p) for p in parts), shape)
 
 
 EMPLOYEE_POOL = Pool(EMPLOYEE_COMMENTS)  # keys: topics x (0, 1) x languages

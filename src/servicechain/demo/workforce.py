@@ -29,15 +29,17 @@ def employees_table(staff: pd.DataFrame) -> pd.DataFrame:
     def iso(values: pd.Series) -> pd.Series:
         return pd.Series(values.dt.strftime("%Y-%m-%d"), dtype=TEXT)
 
-    return pd.DataFrame({
-        "employee_code": pd.Series(staff["employee_code"], dtype=TEXT),
-        "unit_code": pd.Series(staff["unit_code"], dtype=TEXT),
-        "role": pd.Series(staff["role"], dtype=TEXT),
-        "is_manager": staff["is_manager"].astype(bool),
-        "customer_facing": staff["customer_facing"].astype(bool),
-        "hired_on": iso(staff["hired_on"]),
-        "left_on": iso(staff["left_on"]),
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "employee_code": pd.Series(staff["employee_code"], dtype=TEXT),
+            "unit_code": pd.Series(staff["unit_code"], dtype=TEXT),
+            "role": pd.Series(staff["role"], dtype=TEXT),
+            "is_manager": staff["is_manager"].astype(bool),
+            "customer_facing": staff["customer_facing"].astype(bool),
+            "hired_on": iso(staff["hired_on"]),
+            "left_on": iso(staff["left_on"]),
+        }
+    )
 
 
 def active_on(staff: pd.DataFrame, day: np.datetime64) -> np.ndarray:
@@ -75,14 +77,16 @@ def employee_responses(
     comment = _comments(rng, latent)
     # Rows in time order within a wave: file order must not reveal who answered.
     order = np.lexsort((submitted, per))
-    frame = pd.DataFrame({
-        "response_id": codes("MR", np.arange(1, len(who) + 1), width_for(len(who), 6)),
-        "wave": categorical(per[order], [f"MW-{q}" for q in calendar.quarters]),
-        "unit_code": pd.Series(staff["unit_code"].to_numpy()[who][order], dtype=TEXT),
-        "submitted_at": submitted[order],
-        **answers(values[order], missing[order], EMPLOYEE_KEYS),
-        "comment": categorical(comment[order], list(texts.EMPLOYEE_POOL.texts)),
-    })  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "response_id": codes("MR", np.arange(1, len(who) + 1), width_for(len(who), 6)),
+            "wave": categorical(per[order], [f"MW-{q}" for q in calendar.quarters]),
+            "unit_code": pd.Series(staff["unit_code"].to_numpy()[who][order], dtype=TEXT),
+            "submitted_at": submitted[order],
+            **answers(values[order], missing[order], EMPLOYEE_KEYS),
+            "comment": categorical(comment[order], list(texts.EMPLOYEE_POOL.texts)),
+        }
+    )
     return frame
 
 

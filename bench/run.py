@@ -32,10 +32,10 @@ PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 UNITS, PERIODS = 500, 8
 
 
-def timed(action):  # type: ignore[no-untyped-def]
-    """(result, seconds) of calling ``action``."""
+def timed(action, *args):  # type: ignore[no-untyped-def]
+    """(result, seconds) of calling ``action(*args)``."""
     start = time.perf_counter()
-    result = action()
+    result = action(*args)
     return result, time.perf_counter() - start
 
 
@@ -113,15 +113,11 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--postgres-max", type=int, default=1_000_000)
     args = parser.parse_args()
-    print(
-        f"{'measure':44} {'rows':>12} {'seconds':>8} {'rows/s':>10} {'baseline s':>10} {'ratio':>7}"
-    )
+    print(f"{'measure':44} {'rows':>12} {'seconds':>8} {'rows/s':>10} {'baseline s':>10} {'ratio':>7}")
 
     def line(label: str, rows: int, seconds: float, baseline: float) -> None:
-        print(
-            f"{label:44} {rows:12,} {seconds:8.1f} {rows / seconds:10,.0f} {baseline:10.2f} {seconds / baseline:6.1f}x",
-            flush=True,
-        )
+        figures = f"{rows:12,} {seconds:8.1f} {rows / seconds:10,.0f} {baseline:10.2f}"
+        print(f"{label:44} {figures} {seconds / baseline:6.1f}x", flush=True)
 
     for size in args.sizes:
         data, seconds, baseline = generation(size)
@@ -131,7 +127,7 @@ def main() -> None:
             csv_path = Path(folder) / "customer-responses.csv"
             write_csv(data["customer-responses"], csv_path)
             store = prepare_store(f"duckdb:///{Path(folder) / 'bench.duckdb'}", data)
-            result, seconds = timed(lambda: import_file(store, "customer-responses", csv_path))
+            result, seconds = timed(import_file, store, "customer-responses", csv_path)
             assert result.inserted == rows, result
             line("import customer-responses CSV, DuckDB", rows, seconds, native_duckdb(csv_path))
             store.dispose()
@@ -139,9 +135,7 @@ def main() -> None:
                 url, drop = pg_database()
                 try:
                     store = prepare_store(url, data)
-                    result, seconds = timed(
-                        lambda: import_file(store, "customer-responses", csv_path)
-                    )
+                    result, seconds = timed(import_file, store, "customer-responses", csv_path)
                     assert result.inserted == rows, result
                     store.dispose()
                     line(
@@ -154,9 +148,7 @@ def main() -> None:
                     drop()
         del data
         gc.collect()
-    print(
-        "baseline: generation = numpy drawing the same answers; import = engine bulk load without checks"
-    )
+    print("baseline: generation = numpy drawing the same answers; import = engine bulk load without checks")
 
 
 if __name__ == "__main__":

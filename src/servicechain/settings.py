@@ -51,8 +51,7 @@ class Settings(BaseSettings):
         scheme = url.split("://", 1)[0]
         if "://" not in url or scheme not in SUPPORTED_SCHEMES:
             raise ValueError(
-                f"unsupported database URL {url!r}: use duckdb:///FILE or "
-                "postgresql+psycopg://USER@HOST/DB"
+                f"unsupported database URL {url!r}: use duckdb:///FILE or postgresql+psycopg://USER@HOST/DB"
             )
         if scheme == "postgresql":
             url = "postgresql+psycopg://" + url.split("://", 1)[1]

@@ -54,9 +54,7 @@ def _items(instrument: Instrument) -> list[Column]:
 
 
 def _moment(name: str, *, nullable: bool = False) -> Column:
-    return Column(
-        name, cells.moment, "a date or time (2026-09-30 or 2026-09-30T14:05)", True, nullable
-    )
+    return Column(name, cells.moment, "a date or time (2026-09-30 or 2026-09-30T14:05)", True, nullable)
 
 
 def _date(name: str, *, required: bool = True) -> Column:

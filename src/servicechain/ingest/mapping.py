@@ -23,13 +23,9 @@ def load_mapping(path: Path) -> dict[str, str]:
     try:
         content = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError as error:
-        raise ImportRejected(
-            [Problem(path.name, None, None, f"mapping file not found: {path}")]
-        ) from error
+        raise ImportRejected([Problem(path.name, None, None, f"mapping file not found: {path}")]) from error
     except yaml.YAMLError as error:
-        raise ImportRejected(
-            [Problem(path.name, None, None, f"not valid YAML: {error}")]
-        ) from error
+        raise ImportRejected([Problem(path.name, None, None, f"not valid YAML: {error}")]) from error
     if isinstance(content, dict) and isinstance(content.get("columns"), dict):
         content = content["columns"]
     if not isinstance(content, dict) or not all(

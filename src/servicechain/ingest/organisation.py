@@ -32,9 +32,7 @@ def _changed(existing: pd.DataFrame, incoming: pd.DataFrame, columns: list[str])
     return (left.to_numpy() != right.to_numpy()).any(axis=1)
 
 
-def _upsert(
-    ctx: ImportContext, table: sa.Table, rows: pd.DataFrame, value_columns: list[str]
-) -> Counts:
+def _upsert(ctx: ImportContext, table: sa.Table, rows: pd.DataFrame, value_columns: list[str]) -> Counts:
     """Insert rows with new codes and update rows whose values changed (matched on ``code``)."""
     connection = ctx.connection
     with staged(connection, rows[["code"]]) as stage:
@@ -69,9 +67,7 @@ def import_units(ctx: ImportContext) -> Counts:
     kinds = typed["kind"].str.lower().str.strip()
     typed["kind"] = kinds.map(lambda k: KIND_SYNONYMS.get(k, k) if isinstance(k, str) else k)
     bad_code = typed["unit_code"].str.contains("/", regex=False).fillna(False).to_numpy()
-    log.add_mask(
-        bad_code, "unit_code", lambda p: f"{quoted(ctx.raw['unit_code'], p)} may not contain '/'"
-    )
+    log.add_mask(bad_code, "unit_code", lambda p: f"{quoted(ctx.raw['unit_code'], p)} may not contain '/'")
     if log:
         return Counts()
     stored = read_frame(
@@ -131,9 +127,7 @@ def _merge_tree(ctx: ImportContext, stored: pd.DataFrame) -> pd.DataFrame:
                 column="parent_code",
             )
     elif len(roots) == 0 and not unknown.any():
-        ctx.log.add(
-            "the tree has no top unit (one unit needs an empty parent_code)", column="parent_code"
-        )
+        ctx.log.add("the tree has no top unit (one unit needs an empty parent_code)", column="parent_code")
     return tree
 
 

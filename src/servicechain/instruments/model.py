@@ -96,8 +96,6 @@ def load_default_instruments() -> dict[str, Instrument]:
     """The three shipped instruments, keyed ``employee``, ``customer``, ``touchpoint``."""
     folder = resources.files("servicechain.instruments")
     return {
-        key: Instrument.model_validate(
-            yaml.safe_load(folder.joinpath(f"{key}.yaml").read_text("utf-8"))
-        )
+        key: Instrument.model_validate(yaml.safe_load(folder.joinpath(f"{key}.yaml").read_text("utf-8")))
         for key in DEFAULT_KEYS
     }

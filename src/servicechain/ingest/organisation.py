@@ -25,11 +25,27 @@ KIND_SYNONYMS = {
 }  # fmt: skip
 
 
+def _comparable(value: object) -> object:
+    """One spelling per value, whatever the engine or pandas returned (NaN, NaT, Timestamp, 4.0)."""
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return None if pd.isna(value) else value.date()
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return float(value)
+    return value
+
+
 def _changed(existing: pd.DataFrame, incoming: pd.DataFrame, columns: list[str]) -> np.ndarray:
     """Rows of ``incoming`` (aligned with ``existing``) whose values differ."""
-    left = existing[columns].astype(object).where(existing[columns].notna(), None)
-    right = incoming[columns].astype(object).where(incoming[columns].notna(), None)
-    return (left.to_numpy() != right.to_numpy()).any(axis=1)
+    differs = np.zeros(len(incoming), dtype=bool)
+    for column in columns:
+        left = existing[column].astype(object).map(_comparable).to_numpy()
+        right = incoming[column].astype(object).map(_comparable).to_numpy()
+        differs |= left != right
+    return differs
 
 
 def _upsert(ctx: ImportContext, table: sa.Table, rows: pd.DataFrame, value_columns: list[str]) -> Counts:

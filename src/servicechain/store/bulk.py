@@ -136,7 +136,9 @@ def allocate_ids(connection: sa.Connection, table: sa.Table, count: int) -> np.n
 
 
 def read_frame(connection: sa.Connection, query: sa.Executable | str) -> pd.DataFrame:
-    """A (small) query result as a DataFrame."""
+    """A query result as a DataFrame; on DuckDB a text query is fetched columnar (fast)."""
+    if isinstance(query, str) and connection.dialect.name == "duckdb":
+        return _raw(connection).execute(query).df()
     statement = sa.text(query) if isinstance(query, str) else query
     result = connection.execute(statement)
     keys = list(result.keys())

@@ -42,8 +42,9 @@ def _changed(existing: pd.DataFrame, incoming: pd.DataFrame, columns: list[str])
     """Rows of ``incoming`` (aligned with ``existing``) whose values differ."""
     differs = np.zeros(len(incoming), dtype=bool)
     for column in columns:
-        left = existing[column].astype(object).map(_comparable).to_numpy()
-        right = incoming[column].astype(object).map(_comparable).to_numpy()
+        # a list, not Series.map: map would turn None back into NaN, and NaN != NaN
+        left = np.array([_comparable(v) for v in existing[column].astype(object)], dtype=object)
+        right = np.array([_comparable(v) for v in incoming[column].astype(object)], dtype=object)
         differs |= left != right
     return differs
 
@@ -68,7 +69,11 @@ def _upsert(ctx: ImportContext, table: sa.Table, rows: pd.DataFrame, value_colum
     append(connection, table, new_rows, lambda n: ctx.report("writing", n, len(rows)))
     updates = merged.loc[changed, ["stored_id", *value_columns]].rename(columns={"stored_id": "id"})
     if len(updates):
-        assignments = ", ".join(f"{c} = s.{c}" for c in value_columns)
+        # CAST: a column that is empty in every changed row arrives untyped from the stage
+        dialect = connection.dialect
+        assignments = ", ".join(
+            f"{c} = CAST(s.{c} AS {table.c[c].type.compile(dialect)})" for c in value_columns
+        )
         with staged(connection, updates) as stage:
             connection.exec_driver_sql(
                 f"UPDATE {table.name} SET {assignments} FROM {stage} s WHERE {table.name}.id = s.id"
@@ -108,7 +113,11 @@ def import_units(ctx: ImportContext) -> Counts:
 def _merge_tree(ctx: ImportContext, stored: pd.DataFrame) -> pd.DataFrame:
     """The whole tree after this import: stored units, overwritten by the file's rows."""
     typed = ctx.typed
-    manager = typed.get("manager_employee_code", pd.Series(None, index=typed.index, dtype=object))
+    if "manager_employee_code" in typed:
+        manager = typed["manager_employee_code"]
+    else:  # a file without the column keeps the stored managers
+        stored_manager = dict(zip(stored["code"], stored["manager_employee_code"], strict=True))
+        manager = typed["unit_code"].map(stored_manager)
     incoming = pd.DataFrame(
         {
             "code": typed["unit_code"].astype(object),

@@ -165,8 +165,13 @@ def period(cells: pd.Series) -> Parsed:
 def choice(cells: pd.Series, synonyms: dict[str, str]) -> Parsed:
     """One of a fixed set of values, matched case-insensitively through ``synonyms``."""
     codes, uniques = pd.factorize(cells)
-    keys = pd.Series(uniques).str.lower().str.replace(r"[\s/-]+", "_", regex=True)
-    mapped = np.array([*keys.map(synonyms).tolist(), None], dtype=object)
+    lowered = pd.Series(uniques).str.lower()
+    keys = lowered.str.replace(r"[\s/-]+", "_", regex=True)
+    # "Chat / E-mail" is chat_email: a hyphen inside a word also joins it ("e-mail", "email").
+    joined = lowered.str.replace("-", "", regex=False).str.replace(r"[\s/]+", "_", regex=True)
+    direct = keys.map(synonyms)
+    found = direct.where(direct.notna(), joined.map(synonyms))
+    mapped = np.array([*found.tolist(), None], dtype=object)
     values = pd.Series(mapped[codes], index=cells.index, dtype=object)
     bad = _present(cells) & values.isna().to_numpy()
     return Parsed(values, bad)

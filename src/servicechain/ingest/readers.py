@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from servicechain.errors import ImportRejected, Problem
+from servicechain.errors import ImportRejected, Problem, UserError
 
 DELIMITERS = (",", ";", "\t")
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
@@ -63,10 +63,11 @@ def _reject(path: Path, reason: str, row: int | None = None) -> ImportRejected:
 
 def read_source(path: Path) -> SourceTable:
     """Read a CSV, XLSX or Parquet file into text cells, refusing empty or unreadable files."""
+    # Not a problem *in* a file but a mistake on the command line: one line, no problem list.
     if not path.exists():
-        raise _reject(path, f"file not found: {path}")
+        raise UserError(f"file not found: {path}")
     if path.is_dir():
-        raise _reject(path, "is a folder, not a file")
+        raise UserError(f"{path} is a folder, not a file")
     if path.stat().st_size == 0:
         raise _reject(path, "the file is empty")
     suffix = path.suffix.lower()
@@ -140,7 +141,7 @@ def _read_csv(path: Path) -> SourceTable:
     if ragged:
         raise _ragged_rows(path, encoding, delimiter)
     notes = [f"read as CSV, encoding {encoding}, delimiter {delimiter!r}"]
-    return SourceTable(path, _to_text_frame(arrow), content_hash, encoding, delimiter, notes=notes)
+    return SourceTable(path, _to_text_frame(arrow, path), content_hash, encoding, delimiter, notes=notes)
 
 
 def _ragged_rows(path: Path, encoding: str, delimiter: str) -> ImportRejected:
@@ -177,18 +178,20 @@ def _all_text(path: Path, header_line: str, delimiter: str) -> dict[str, pa.Data
     return {name: pa.string() for name in names}
 
 
-def _to_text_frame(arrow: pa.Table) -> pd.DataFrame:
+def _to_text_frame(arrow: pa.Table, path: Path) -> pd.DataFrame:
     """Arrow table -> DataFrame of trimmed text columns; blank cells become missing."""
     columns = {}
     for name in arrow.column_names:
         column = arrow.column(name)
         if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
-            column = _arrow_to_text(column)
+            try:
+                column = _arrow_to_text(column)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
+                reason = f"holds {column.type} values; each cell must hold one value"
+                raise ImportRejected([Problem(path.name, 1, name, reason)]) from error
         trimmed = pc.utf8_trim_whitespace(column)
         blank = pc.equal(trimmed, "")
-        columns[name.strip().lstrip("\ufeff")] = pc.if_else(
-            blank, pa.scalar(None, pa.string()), trimmed
-        )
+        columns[name.strip().lstrip("\ufeff")] = pc.if_else(blank, pa.scalar(None, pa.string()), trimmed)
     table = pa.table(columns)
     return table.to_pandas(types_mapper=lambda _type: pd.StringDtype("pyarrow"))
 
@@ -200,11 +203,16 @@ def _arrow_to_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
         return pc.strftime(column, format=f"%Y-%m-%dT%H:%M:%S{zone}")
     if pa.types.is_date(column.type):
         return pc.strftime(column, format="%Y-%m-%d")
+    if pa.types.is_dictionary(column.type):  # pandas categoricals
+        return _arrow_to_text(pc.cast(column, column.type.value_type))
     if pa.types.is_floating(column.type):
-        # 4.0 -> "4": integral floats (Parquet and Excel write answers as floats) stay integers.
-        as_int = pc.cast(column, pa.int64(), safe=False)
-        integral = pc.equal(pc.cast(as_int, column.type), column)
-        return pc.if_else(integral, pc.cast(as_int, pa.string()), pc.cast(column, pa.string()))
+        # 4.0 -> "4": integral floats (Parquet and Excel write answers as floats) stay integers;
+        # NaN is a missing value; 1e20 is too big for an integer and stays as it is.
+        column = pc.cast(column, pa.float64())
+        integral = pc.and_(pc.equal(pc.floor(column), column), pc.less(pc.abs(column), 2.0**53))
+        as_int = pc.cast(pc.if_else(integral, column, 0.0), pa.int64())
+        text = pc.if_else(integral, pc.cast(as_int, pa.string()), pc.cast(column, pa.string()))
+        return pc.if_else(pc.is_nan(column), pa.scalar(None, pa.string()), text)
     if pa.types.is_boolean(column.type):
         return pc.if_else(column, "true", "false")
     return pc.cast(column, pa.string())
@@ -215,7 +223,7 @@ def _read_parquet(path: Path) -> SourceTable:
         arrow = pq.read_table(path)
     except (pa.ArrowInvalid, OSError) as error:
         raise _reject(path, f"cannot read as Parquet: {error}") from error
-    return SourceTable(path, _to_text_frame(arrow), file_hash(path), notes=["read as Parquet"])
+    return SourceTable(path, _to_text_frame(arrow, path), file_hash(path), notes=["read as Parquet"])
 
 
 def _read_excel(path: Path) -> SourceTable:
@@ -240,7 +248,7 @@ def _read_excel(path: Path) -> SourceTable:
     frame = pd.DataFrame(data, columns=names, dtype=object)
     arrow = pa.table({name: _excel_column(frame[name]) for name in names})
     notes = [f"read sheet {sheet.title!r} of an Excel workbook"]
-    return SourceTable(path, _to_text_frame(arrow), file_hash(path), notes=notes)
+    return SourceTable(path, _to_text_frame(arrow, path), file_hash(path), notes=notes)
 
 
 def _excel_column(values: pd.Series) -> pa.Array:
@@ -261,7 +269,8 @@ def table_from_frame(frame: pd.DataFrame, name: str, content_hash: str) -> Sourc
     """A DataFrame (typed or not) as a source table of text cells, as if read from a file."""
     arrow = pa.Table.from_pandas(frame, preserve_index=False)
     arrow = pa.table({n: _decode_dictionary(arrow.column(n)) for n in arrow.column_names})
-    return SourceTable(Path(name), _to_text_frame(arrow), content_hash, notes=["generated in memory"])
+    path = Path(name)
+    return SourceTable(path, _to_text_frame(arrow, path), content_hash, notes=["generated in memory"])
 
 
 def _decode_dictionary(column: pa.ChunkedArray) -> pa.ChunkedArray:

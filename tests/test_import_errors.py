@@ -186,7 +186,11 @@ def test_bad_input_is_refused_precisely_and_writes_nothing(store: Store, tmp_pat
     kind, make_file, expected, options = CASES[case]
     seed_organisation(store, tmp_path)
     if options.get("before") == "kpis":
-        import_file(store, "kpis", write(tmp_path, "k0.csv", "unit_code,period,metric,value\nL-UTR,2026-09,revenue,100\n"))
+        import_file(
+            store,
+            "kpis",
+            write(tmp_path, "k0.csv", "unit_code,period,metric,value\nL-UTR,2026-09,revenue,100\n"),
+        )
     mapping = None
     if "mapping" in options:
         mapping = write(tmp_path, "map.yaml", options["mapping"])

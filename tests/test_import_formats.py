@@ -592,17 +592,6 @@ def test_a_parquet_column_of_lists_is_refused_precisely(store: Store, tmp_path: 
     )
 
 
-DUTCH_THOUSANDS_BUG = (
-    "cells.number's Arrow fast path (commit 72b5420) reads '12.500' as the plain number 12.5 "
-    "before the Dutch rules run. In a ';'-separated file (Dutch Excel: ',' is the decimal "
-    "mark) a '.' is always a thousands separator, but number() cannot know the file's "
-    "delimiter. Fix: readers.py records the decimal mark per file (',' for ';' files), "
-    "columns.parse_columns passes it to the number parsers, and number() drops '.' before "
-    "the fast path when the mark is ','."
-)
-
-
-@pytest.mark.xfail(reason=DUTCH_THOUSANDS_BUG, strict=True)
 def test_dutch_thousands_separators_without_decimals(store: Store, tmp_path: Path) -> None:
     """Dutch Excel with the cell format #.##0 saves 12500 as '12.500'."""
     seed_organisation(store, tmp_path)
@@ -610,6 +599,15 @@ def test_dutch_thousands_separators_without_decimals(store: Store, tmp_path: Pat
     import_file(store, "kpis", write(tmp_path, "omzet.csv", text, "cp1252"))
     values = sorted(v for (v,) in _select(store, sa.select(schema.unit_kpi.c.value)))
     assert values == [1235.0, 12500.0]
+
+
+def test_a_semicolon_file_with_decimal_points_keeps_them(store: Store, tmp_path: Path) -> None:
+    """Not every ';' file is Dutch Excel: a column written with decimal points stays as it is."""
+    seed_organisation(store, tmp_path)
+    text = "unit_code;period;metric;value\nL-UTR;2026-09;absenteeism;0.045\nL-AMF;2026-09;absenteeism;0.5\n"
+    import_file(store, "kpis", write(tmp_path, "verzuim.csv", text))
+    values = sorted(v for (v,) in _select(store, sa.select(schema.unit_kpi.c.value)))
+    assert values == [0.045, 0.5]
 
 
 def test_csv_and_windows_1252_read_the_same_names(store: Store, tmp_path: Path) -> None:

@@ -70,6 +70,25 @@ def number(cells: pd.Series) -> Parsed:
     return Parsed(result, bad)
 
 
+def dutch_decimals(cells: pd.Series) -> pd.Series:
+    """Numbers as Dutch Excel writes them in a ``;`` file, rewritten with a decimal point.
+
+    Per column: when any cell has a decimal comma, every ``.`` is a thousands separator
+    (``1.234,56``); when every dotted cell has groups of three digits (``12.500``), the
+    dots are thousands separators too; otherwise (``4.5``) the column already uses a
+    decimal point and is left alone.
+    """
+    present = cells.dropna()
+    if present.empty:
+        return cells
+    has_comma = present.str.contains(",", regex=False)
+    dotted = present[present.str.contains(".", regex=False)]
+    thousands_only = not dotted.empty and bool(dotted.str.match(_DUTCH_THOUSANDS).all())
+    if has_comma.any() or thousands_only:
+        return cells.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    return cells
+
+
 def _lenient_number(cells: pd.Series) -> pd.Series:
     normalised = cells.str.replace("€", "", regex=False).str.replace(" ", "", regex=False)
     percent = normalised.str.endswith("%").fillna(False).to_numpy()

@@ -26,6 +26,7 @@ class Column:
     expect: str
     required: bool = True
     nullable: bool = False
+    numeric: bool = False
 
 
 def code(name: str, *, required: bool = True, nullable: bool = False) -> Column:
@@ -46,6 +47,7 @@ def scale_item(name: str, low: int, high: int, *, required: bool = True, nullabl
         f"a whole number from {low} to {high}",
         required,
         nullable,
+        numeric=True,
     )
 
 
@@ -71,14 +73,20 @@ def check_header(
             log.add(f"unknown column {name!r}{hint}", row=1, column=name)
 
 
-def parse_columns(frame: pd.DataFrame, columns: list[Column], log: ProblemLog) -> pd.DataFrame:
-    """Typed values of every spec'd column present; bad and missing cells go to ``log``."""
+def parse_columns(
+    frame: pd.DataFrame, columns: list[Column], log: ProblemLog, *, decimal_comma: bool = False
+) -> pd.DataFrame:
+    """Typed values of every spec'd column present; bad and missing cells go to ``log``.
+
+    With ``decimal_comma`` (a ``;`` file, as Dutch Excel writes), numeric cells are read
+    by :func:`cells.dutch_decimals` first.
+    """
     typed: dict[str, pd.Series] = {}
     for column in columns:
         if column.name not in frame.columns:
             continue
         raw = frame[column.name]
-        parsed = column.parse(raw)
+        parsed = column.parse(cells.dutch_decimals(raw) if decimal_comma and column.numeric else raw)
         log.add_mask(parsed.bad, column.name, describe_cell(raw, f"{{value}} is not {column.expect}"))
         if not column.nullable:
             log.add_mask(raw.isna().to_numpy(), column.name, "is empty but required")

@@ -41,6 +41,7 @@ class ImportContext:
     anonymity_threshold: int = 5
     progress: ProgressHook | None = None
     notes: list[str] = field(default_factory=list)
+    decimal_comma: bool = False
 
     def report(self, stage: str, done: int, total: int) -> None:
         """Tell the progress hook, if any."""

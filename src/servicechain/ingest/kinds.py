@@ -66,7 +66,7 @@ def _boolean(name: str) -> Column:
 
 
 def _number(name: str, *, nullable: bool = False, required: bool = True) -> Column:
-    return Column(name, cells.number, "a number", required, nullable)
+    return Column(name, cells.number, "a number", required, nullable, numeric=True)
 
 
 PERIOD = Column("period", cells.period, "a period (2026, 2026-Q3 or 2026-09)")

@@ -105,11 +105,12 @@ def import_table(
         log.raise_if_any()
         if progress:
             progress("checking", 0, 1)
-        typed = parse_columns(source.frame, columns, log)
+        decimal_comma = source.delimiter == ";"
+        typed = parse_columns(source.frame, columns, log, decimal_comma=decimal_comma)
         import_id = int(allocate_ids(connection, schema.import_log, 1)[0])
         context = ImportContext(
             connection, kind, source.frame, typed, log, import_id, replace,
-            get_settings().anonymity_threshold, progress,
+            get_settings().anonymity_threshold, progress, decimal_comma=decimal_comma,
         )  # fmt: skip
         counts = IMPORTERS[kind](context)
         log.raise_if_any()

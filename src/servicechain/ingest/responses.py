@@ -216,11 +216,12 @@ def import_reviews(ctx: ImportContext) -> Counts:
 
 
 def _aspect_ratings(ctx: ImportContext) -> pd.DataFrame:
-    from servicechain.ingest.cells import number
+    from servicechain.ingest.cells import dutch_decimals, number
 
     ratings = {}
     for column in [c for c in ctx.raw.columns if is_aspect_column(c)]:
-        parsed = number(ctx.raw[column])
+        cells = dutch_decimals(ctx.raw[column]) if ctx.decimal_comma else ctx.raw[column]
+        parsed = number(cells)
         ctx.log.add_mask(parsed.bad, column, describe_cell(ctx.raw[column], "{value} is not a number"))
         ratings[column] = parsed.values
     return pd.DataFrame(ratings, index=ctx.typed.index)

@@ -54,7 +54,13 @@ def main(
 
 def _database_url() -> str:
     if _state["db"]:
-        return Settings(database_url=_state["db"]).database_url
+        try:
+            return Settings(database_url=_state["db"]).database_url
+        except ValidationError as error:
+            problem = next((e for e in error.errors() if e["loc"] == ("database_url",)), None)
+            if problem is None:
+                raise
+            raise ServicechainError(f"--db: {problem['msg'].removeprefix('Value error, ')}") from None
     return Settings().database_url
 
 
@@ -130,6 +136,11 @@ def import_command(
     with _user_errors():
         if kind not in KINDS:
             raise ServicechainError(f"unknown kind {kind!r}: choose one of {', '.join(KINDS)}")
+        for given in (file, mapping):
+            if given is not None and not given.exists():
+                raise ServicechainError(f"file not found: {given}")
+            if given is not None and given.is_dir():
+                raise ServicechainError(f"{given} is a folder, not a file")
         store = _open()
         with progress_display() as progress:
             result = import_file(store, kind, file, mapping=mapping, replace=replace,

@@ -145,11 +145,19 @@ def _write_or_replace(
     conflict = is_stored & differs
     if ctx.replace:
         covered = rows[scope].drop_duplicates()
+        key = rows.columns[0]  # unit_id or customer_id
         with staged(ctx.connection, covered) as stage:
             condition = " AND ".join(f"{table}.{c} = s.{c}" for c in scope)
-            deleted = ctx.connection.exec_driver_sql(
-                f"DELETE FROM {table} WHERE EXISTS (SELECT 1 FROM {stage} s WHERE {condition})"
-            ).rowcount
+            covered_rows = f"FROM {table} WHERE EXISTS (SELECT 1 FROM {stage} s WHERE {condition})"
+            stored_keys = read_frame(ctx.connection, f"SELECT DISTINCT {key} {covered_rows}")
+            deleted = ctx.connection.exec_driver_sql(f"DELETE {covered_rows}").rowcount
+        dropped = len(set(stored_keys[key].tolist()) - set(rows[key].tolist()))
+        if dropped:
+            what = "units" if key == "unit_id" else "customers"
+            ctx.notes.append(
+                f"{dropped:,} {what} had values in these periods but are not in this file: "
+                "their values for these periods were removed"
+            )
         append(ctx.connection, schema.metadata.tables[table], rows)
         periods = ", ".join(sorted(rows["period"].unique()))
         ctx.notes.append(f"replaced {deleted:,} stored values of period(s) {periods}")

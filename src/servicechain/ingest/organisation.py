@@ -50,7 +50,11 @@ def _changed(existing: pd.DataFrame, incoming: pd.DataFrame, columns: list[str])
 
 
 def _upsert(ctx: ImportContext, table: sa.Table, rows: pd.DataFrame, value_columns: list[str]) -> Counts:
-    """Insert rows with new codes and update rows whose values changed (matched on ``code``)."""
+    """Insert rows with new codes and update rows whose values changed (matched on ``code``).
+
+    A ``_row`` column (units) marks rows from the file (> 0); only those count as unchanged,
+    so stored units that the file does not mention are not reported.
+    """
     connection = ctx.connection
     with staged(connection, rows[["code"]]) as stage:
         existing = read_frame(
@@ -66,6 +70,7 @@ def _upsert(ctx: ImportContext, table: sa.Table, rows: pd.DataFrame, value_colum
     new_rows = rows[is_new].copy()
     if "id" not in new_rows:
         new_rows.insert(0, "id", allocate_ids(connection, table, len(new_rows)))
+    new_rows = new_rows.drop(columns=["_row"], errors="ignore")
     append(connection, table, new_rows, lambda n: ctx.report("writing", n, len(rows)))
     updates = merged.loc[changed, ["stored_id", *value_columns]].rename(columns={"stored_id": "id"})
     if len(updates):
@@ -78,7 +83,8 @@ def _upsert(ctx: ImportContext, table: sa.Table, rows: pd.DataFrame, value_colum
             connection.exec_driver_sql(
                 f"UPDATE {table.name} SET {assignments} FROM {stage} s WHERE {table.name}.id = s.id"
             )
-    return Counts(int(is_new.sum()), int(changed.sum()), int((~is_new & ~changed).sum()))
+    in_file = merged["_row"].to_numpy() > 0 if "_row" in merged else np.ones(len(merged), dtype=bool)
+    return Counts(int(is_new.sum()), int(changed.sum()), int((in_file & ~is_new & ~changed).sum()))
 
 
 def import_units(ctx: ImportContext) -> Counts:
@@ -105,7 +111,7 @@ def import_units(ctx: ImportContext) -> Counts:
     return _upsert(
         ctx,
         schema.org_unit,
-        tree.drop(columns=["_row"]),
+        tree,
         ["name", "kind", "parent_id", "manager_employee_code", "depth", "path"],
     )
 

@@ -241,7 +241,13 @@ def _read_excel(path: Path) -> SourceTable:
     names = [str(cell).strip() if cell is not None else "" for cell in header]
     while names and names[-1] == "":
         names.pop()
-    data = [list(row[: len(names)]) for row in rows if any(cell is not None for cell in row)]
+    width = len(names)
+    # read-only mode leaves empty trailing cells out of a row: pad every row to the header
+    data = [
+        [*row[:width], *([None] * (width - len(row)))]
+        for row in rows
+        if any(cell is not None for cell in row)
+    ]
     workbook.close()
     if "" in names:
         raise _reject(path, f"column {names.index('') + 1} of the header has no name", row=1)

@@ -229,3 +229,27 @@ def test_a_problem_late_in_the_file_rolls_back_everything(store: Store, tmp_path
         import_file(store, "customer-responses", path)
     assert str(refused.value.problems[0]).startswith("r.csv:502:unit_code: unknown unit_code 'L-GONE'")
     assert snapshot(store) == before
+
+
+def test_excel_row_numbers_are_the_ones_excel_shows(store: Store, tmp_path: Path) -> None:
+    """A blank row in the middle keeps its place, so row numbers match what Excel shows."""
+    from openpyxl import Workbook
+
+    seed_organisation(store, tmp_path)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["customer_code", "home_unit_code", "segment"])
+    sheet.append(["C7", "L-UTR", "particulier"])
+    sheet.append([None, None, None])
+    sheet.append(["C8", "L-NERGENS", "zakelijk"])
+    sheet.append([None, None, None])  # trailing formatting rows are ignored
+    workbook.save(tmp_path / "klanten.xlsx")
+    before = snapshot(store)
+    with pytest.raises(ImportRejected) as refused:
+        import_file(store, "customers", tmp_path / "klanten.xlsx")
+    assert [str(p) for p in refused.value.problems] == [
+        "klanten.xlsx:3:customer_code: is empty but required",
+        "klanten.xlsx:4:home_unit_code: unknown unit code 'L-NERGENS' (not in the store: import it with "
+        "`servicechain import units` first)",
+    ]
+    assert snapshot(store) == before

@@ -243,11 +243,11 @@ def _read_excel(path: Path) -> SourceTable:
         names.pop()
     width = len(names)
     # read-only mode leaves empty trailing cells out of a row: pad every row to the header
-    data = [
-        [*row[:width], *([None] * (width - len(row)))]
-        for row in rows
-        if any(cell is not None for cell in row)
-    ]
+    data = [[*row[:width], *([None] * (width - len(row)))] for row in rows]
+    # blank rows at the end are formatting; blank rows in between keep their place, so
+    # that every reported row number is the row Excel shows
+    while data and all(cell is None for cell in data[-1]):
+        data.pop()
     workbook.close()
     if "" in names:
         raise _reject(path, f"column {names.index('') + 1} of the header has no name", row=1)

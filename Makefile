@@ -34,6 +34,7 @@ lint: $(STAMP)
 ## make bench: import throughput and demo generation (1M and 10M responses)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/layout.py
 
 clean:
 	rm -rf $(VENV) servicechain.duckdb servicechain.duckdb.wal $(DEMO_DIR) .pytest_cache

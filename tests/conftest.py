@@ -89,3 +89,9 @@ def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
     """Write a small input file."""
     path.write_text(text, encoding=encoding, newline="")
     return path
+
+
+def select_rows(store: Store, statement: sa.Executable) -> list[sa.Row]:
+    """All rows of a query on ``store``."""
+    with store.engine.connect() as connection:
+        return list(connection.execute(statement))

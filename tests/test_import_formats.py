@@ -24,6 +24,7 @@ from servicechain.errors import ImportRejected
 from servicechain.ingest.pipeline import import_file
 from servicechain.instruments import load_default_instruments
 from servicechain.store import Store, schema
+from tests.conftest import select_rows
 from tests.factories import seed_organisation, write
 
 
@@ -265,14 +266,9 @@ def _import_organisation(store: Store, folder: Path, fmt: str) -> None:
 # --- reading the store back -------------------------------------------------------------
 
 
-def _select(store: Store, statement: sa.Executable) -> list[sa.Row]:
-    with store.engine.connect() as connection:
-        return list(connection.execute(statement))
-
-
 def _units(store: Store) -> dict[str, tuple]:
     unit, parent = schema.org_unit, schema.org_unit.alias("parent")
-    rows = _select(
+    rows = select_rows(
         store,
         sa.select(
             unit.c.code,
@@ -287,7 +283,7 @@ def _units(store: Store) -> dict[str, tuple]:
 
 
 def _unit_code_of(store: Store) -> dict[int, str]:
-    return dict(_select(store, sa.select(schema.org_unit.c.id, schema.org_unit.c.code)))
+    return dict(select_rows(store, sa.select(schema.org_unit.c.id, schema.org_unit.c.code)))
 
 
 def _exact(value: Any) -> tuple[type, Any]:
@@ -310,7 +306,7 @@ def test_organisation_lands_typed(store: Store, tmp_path: Path, fmt: str) -> Non
         "T-UTR-1": ("Utrecht - Ideeënlab", "team", "L-UTR", None, 3),
     }
     employee = schema.employee
-    stored = {row.code: row for row in _select(store, sa.select(employee))}
+    stored = {row.code: row for row in select_rows(store, sa.select(employee))}
     code_of = _unit_code_of(store)
     for code, unit, role, is_manager, customer_facing, hired_on, left_on in EMPLOYEE_ROWS:
         row = stored[code]
@@ -320,7 +316,7 @@ def test_organisation_lands_typed(store: Store, tmp_path: Path, fmt: str) -> Non
         assert _exact(row.hired_on) == (date, hired_on)
         assert row.left_on == left_on
     assert _exact(stored["E011"].left_on) == (date, date(2025, 6, 30))
-    customers = _select(
+    customers = select_rows(
         store,
         sa.select(schema.customer.c.code, schema.customer.c.home_unit_id, schema.customer.c.segment).order_by(
             schema.customer.c.code
@@ -339,7 +335,7 @@ def test_kpis_land_as_numbers_with_normalised_periods(store: Store, tmp_path: Pa
     code_of = _unit_code_of(store)
     stored = {
         (code_of[unit], period, metric): value
-        for unit, period, metric, value in _select(
+        for unit, period, metric, value in select_rows(
             store, sa.select(kpi.c.unit_id, kpi.c.period, kpi.c.metric, kpi.c.value)
         )
     }
@@ -350,7 +346,7 @@ def test_kpis_land_as_numbers_with_normalised_periods(store: Store, tmp_path: Pa
         ("L-AMF", "2026", "gross_margin"): pytest.approx(0.3),
     }
     customer, ckpi = schema.customer, schema.customer_kpi
-    rows = _select(
+    rows = select_rows(
         store,
         sa.select(customer.c.code, ckpi.c.period, ckpi.c.revenue, ckpi.c.share_of_wallet, ckpi.c.retained)
         .join(customer, customer.c.id == ckpi.c.customer_id)
@@ -384,9 +380,9 @@ def test_survey_answers_land_as_integers_and_times(store: Store, tmp_path: Path,
     )
 
     response = schema.customer_response
-    stored = {row.source_key: row for row in _select(store, sa.select(response))}
+    stored = {row.source_key: row for row in select_rows(store, sa.select(response))}
     code_of = _unit_code_of(store)
-    customer_of = dict(_select(store, sa.select(schema.customer.c.id, schema.customer.c.code)))
+    customer_of = dict(select_rows(store, sa.select(schema.customer.c.id, schema.customer.c.code)))
     for (
         response_id,
         _wave,
@@ -407,7 +403,7 @@ def test_survey_answers_land_as_integers_and_times(store: Store, tmp_path: Path,
         assert row.comment == comment
     assert stored["R1"].pride_respect is None  # an empty cell is "not applicable", not 0
 
-    employee_rows = _select(
+    employee_rows = select_rows(
         store, sa.select(schema.employee_response).order_by(schema.employee_response.c.submitted_on)
     )
     assert [_exact(row.submitted_on) for row in employee_rows] == [
@@ -419,7 +415,7 @@ def test_survey_answers_land_as_integers_and_times(store: Store, tmp_path: Path,
         _employee_answers(1, 0),
     ]
     assert [row.comment for row in employee_rows] == [None, "Te druk"]
-    waves = _select(
+    waves = select_rows(
         store,
         sa.select(
             schema.survey_wave.c.code,
@@ -466,11 +462,11 @@ def test_money_keeps_its_cents(store: Store, tmp_path: Path) -> None:
         ),
     )
 
-    assert _select(store, sa.select(schema.unit_kpi.c.value)) == [(12345678.91,)]
+    assert select_rows(store, sa.select(schema.unit_kpi.c.value)) == [(12345678.91,)]
     ckpi = schema.customer_kpi
-    assert _select(store, sa.select(ckpi.c.revenue, ckpi.c.share_of_wallet)) == [(1234567.89, 0.123456)]
-    assert _select(store, sa.select(schema.review.c.rating)) == [(4.3,)]
-    assert _select(store, sa.select(schema.review_aspect.c.rating)) == [(3.7,)]
+    assert select_rows(store, sa.select(ckpi.c.revenue, ckpi.c.share_of_wallet)) == [(1234567.89, 0.123456)]
+    assert select_rows(store, sa.select(schema.review.c.rating)) == [(4.3,)]
+    assert select_rows(store, sa.select(schema.review_aspect.c.rating)) == [(3.7,)]
 
 
 # --- details of particular formats ------------------------------------------------------
@@ -487,7 +483,7 @@ def test_excel_dates_and_numbers_in_text_columns_still_read_right(store: Store, 
     import_file(store, "kpis", _write_xlsx(tmp_path / "k.xlsx", KPI_COLUMNS, rows))
 
     kpi = schema.unit_kpi
-    stored = sorted(tuple(r) for r in _select(store, sa.select(kpi.c.period, kpi.c.value)))
+    stored = sorted(tuple(r) for r in select_rows(store, sa.select(kpi.c.period, kpi.c.value)))
     assert stored == [("2026", 12000.5), ("2026-09", 1000.0), ("2026-Q3", 3000.0)]
 
 
@@ -516,7 +512,7 @@ def test_parquet_timestamps_with_a_zone_are_stored_in_amsterdam_time(store: Stor
     import_file(store, "touchpoints", tmp_path / "t.parquet")
 
     tp = schema.touchpoint_response
-    stored = dict(_select(store, sa.select(tp.c.source_key, tp.c.occurred_at)))
+    stored = dict(select_rows(store, sa.select(tp.c.source_key, tp.c.occurred_at)))
     assert stored == {"T1": datetime(2026, 7, 1, 12, 0), "T2": datetime(2026, 1, 16, 0, 30)}
 
 
@@ -543,7 +539,7 @@ def test_parquet_written_by_pandas_reads_like_any_other_file(store: Store, tmp_p
     import_file(store, "touchpoints", tmp_path / "t.parquet")
 
     tp = schema.touchpoint_response
-    rows = {r.source_key: r for r in _select(store, sa.select(tp))}
+    rows = {r.source_key: r for r in select_rows(store, sa.select(tp))}
     assert [
         (rows[k].channel, rows[k].satisfaction, rows[k].ease, rows[k].valued) for k in ("T1", "T2", "T3")
     ] == [
@@ -573,7 +569,7 @@ def test_parquet_float_values_beyond_integers_and_nan(store: Store, tmp_path: Pa
 
     pq.write_table(table.slice(0, 2), tmp_path / "k2.parquet")
     import_file(store, "kpis", tmp_path / "k2.parquet")
-    assert sorted(v for (v,) in _select(store, sa.select(schema.unit_kpi.c.value))) == [
+    assert sorted(v for (v,) in select_rows(store, sa.select(schema.unit_kpi.c.value))) == [
         pytest.approx(2.5e-7),
         pytest.approx(1e20),
     ]
@@ -597,7 +593,7 @@ def test_dutch_thousands_separators_without_decimals(store: Store, tmp_path: Pat
     seed_organisation(store, tmp_path)
     text = "unit_code;period;metric;value\nL-UTR;2026-09;revenue;12.500\nL-AMF;2026-09;revenue;1.235\n"
     import_file(store, "kpis", write(tmp_path, "omzet.csv", text, "cp1252"))
-    values = sorted(v for (v,) in _select(store, sa.select(schema.unit_kpi.c.value)))
+    values = sorted(v for (v,) in select_rows(store, sa.select(schema.unit_kpi.c.value)))
     assert values == [1235.0, 12500.0]
 
 
@@ -606,7 +602,7 @@ def test_a_semicolon_file_with_decimal_points_keeps_them(store: Store, tmp_path:
     seed_organisation(store, tmp_path)
     text = "unit_code;period;metric;value\nL-UTR;2026-09;absenteeism;0.045\nL-AMF;2026-09;absenteeism;0.5\n"
     import_file(store, "kpis", write(tmp_path, "verzuim.csv", text))
-    values = sorted(v for (v,) in _select(store, sa.select(schema.unit_kpi.c.value)))
+    values = sorted(v for (v,) in select_rows(store, sa.select(schema.unit_kpi.c.value)))
     assert values == [0.045, 0.5]
 
 
@@ -615,7 +611,7 @@ def test_csv_and_windows_1252_read_the_same_names(store: Store, tmp_path: Path) 
     text = "customer_code;home_unit_code;segment\nC7;L-UTR;Crème brûlée & Ölie\n"
     result = import_file(store, "customers", write(tmp_path, "c.csv", text, "cp1252"))
     assert "encoding cp1252" in result.notes[0] and "delimiter ';'" in result.notes[0]
-    assert _select(store, sa.select(schema.customer.c.segment).where(schema.customer.c.code == "C7")) == [
+    assert select_rows(store, sa.select(schema.customer.c.segment).where(schema.customer.c.code == "C7")) == [
         ("Crème brûlée & Ölie",)
     ]
 
@@ -644,7 +640,7 @@ def test_period_spellings_are_normalised(store: Store, tmp_path: Path, written: 
         "kpis",
         write(tmp_path, "k.csv", f"unit_code,period,metric,value\nL-UTR,{written},revenue,5\n"),
     )
-    assert _select(store, sa.select(schema.unit_kpi.c.period)) == [(stored,)]
+    assert select_rows(store, sa.select(schema.unit_kpi.c.period)) == [(stored,)]
 
 
 @pytest.mark.parametrize("nested", [True, False], ids=["under-columns-key", "flat"])
@@ -665,7 +661,9 @@ def test_mapping_renames_dutch_headers(store: Store, tmp_path: Path, nested: boo
     kpi = schema.unit_kpi
     stored = {
         code_of[u]: (p, m, v)
-        for u, p, m, v in _select(store, sa.select(kpi.c.unit_id, kpi.c.period, kpi.c.metric, kpi.c.value))
+        for u, p, m, v in select_rows(
+            store, sa.select(kpi.c.unit_id, kpi.c.period, kpi.c.metric, kpi.c.value)
+        )
     }
     assert stored == {
         "L-UTR": ("2026-09", "revenue", pytest.approx(12345.67)),
@@ -678,7 +676,7 @@ def test_header_spelling_is_normalised(store: Store, tmp_path: Path) -> None:
     text = "Unit Code, Period ,METRIC,value\nL-UTR,2026-09,Revenue,10\n"
     import_file(store, "kpis", write(tmp_path, "k.csv", text))
     kpi = schema.unit_kpi
-    assert _select(store, sa.select(kpi.c.period, kpi.c.metric, kpi.c.value)) == [
+    assert select_rows(store, sa.select(kpi.c.period, kpi.c.metric, kpi.c.value)) == [
         ("2026-09", "revenue", 10.0)
     ]
 
@@ -707,7 +705,7 @@ def test_reviews_with_aspect_columns_land_in_review_aspect(store: Store, tmp_pat
 
     assert result.inserted == 2
     review = schema.review
-    reviews = {r.source_key: r for r in _select(store, sa.select(review))}
+    reviews = {r.source_key: r for r in select_rows(store, sa.select(review))}
     assert reviews["G1"].source == "google"
     assert (reviews["G1"].rating, reviews["G1"].rating_max) == (4.5, 5.0)
     assert reviews["G1"].language == "nl" and reviews["T1"].language == "en"
@@ -718,7 +716,7 @@ def test_reviews_with_aspect_columns_land_in_review_aspect(store: Store, tmp_pat
     by_review = {r.id: r.source_key for r in reviews.values()}
     aspects = sorted(
         (by_review[review_id], name, rating)
-        for review_id, name, rating in _select(
+        for review_id, name, rating in select_rows(
             store, sa.select(aspect.c.review_id, aspect.c.aspect, aspect.c.rating)
         )
     )
@@ -743,8 +741,8 @@ def test_touchpoint_channel_synonyms(store: Store, tmp_path: Path) -> None:
     import_file(store, "touchpoints", write(tmp_path, "t.csv", text))
 
     tp = schema.touchpoint_response
-    employees = dict(_select(store, sa.select(schema.employee.c.id, schema.employee.c.code)))
-    rows = {r.source_key: r for r in _select(store, sa.select(tp))}
+    employees = dict(select_rows(store, sa.select(schema.employee.c.id, schema.employee.c.code)))
+    rows = {r.source_key: r for r in select_rows(store, sa.select(tp))}
     assert {key: r.channel for key, r in rows.items()} == {
         "T1": "phone",
         "T2": "in_person",
@@ -771,7 +769,7 @@ def test_employee_responses_store_no_identity(store: Store, tmp_path: Path) -> N
     import_file(store, "employee-responses", path)
 
     columns = dict(
-        _select(
+        select_rows(
             store,
             sa.text(
                 "SELECT column_name, lower(data_type) FROM information_schema.columns "
@@ -785,7 +783,7 @@ def test_employee_responses_store_no_identity(store: Store, tmp_path: Path) -> N
     ]
     assert columns["submitted_on"] == "date"
     assert "submitted_at" not in columns
-    rows = _select(store, sa.select(schema.employee_response))
+    rows = select_rows(store, sa.select(schema.employee_response))
     for row in rows:
         assert re.fullmatch(r"[0-9a-f]{64}", row.source_key)
         assert "M1" not in row.source_key and "M2" not in row.source_key

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from servicechain.ingest.pipeline import import_file
 from servicechain.store import Store, schema
-from tests.conftest import snapshot
+from tests.conftest import select_rows, snapshot
 from tests.factories import (
     CUSTOMERS,
     EMPLOYEES,
@@ -74,11 +74,6 @@ def _count(store: Store, table: sa.Table) -> int:
         return int(connection.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
 
 
-def _select(store: Store, statement: sa.Executable) -> list[sa.Row]:
-    with store.engine.connect() as connection:
-        return list(connection.execute(statement))
-
-
 @pytest.mark.parametrize("kind", list(SAME_FILE))
 def test_importing_the_same_file_twice_changes_nothing(store: Store, tmp_path: Path, kind: str) -> None:
     seed_organisation(store, tmp_path)
@@ -129,7 +124,7 @@ def test_an_overlapping_export_adds_only_the_new_rows(store: Store, tmp_path: Pa
     log = schema.import_log
     assert [
         tuple(r)
-        for r in _select(
+        for r in select_rows(
             store,
             sa.select(log.c.file_name, log.c.inserted, log.c.skipped)
             .where(log.c.kind == kind)
@@ -150,7 +145,7 @@ def test_an_overlapping_review_export_adds_aspects_of_new_reviews_only(store: St
         write(tmp_path, "v2.csv", _lines(REVIEW_HEADER, [_review("G1"), _review("G2")])),
     )
     aspect, review = schema.review_aspect, schema.review
-    rows = _select(
+    rows = select_rows(
         store,
         sa.select(review.c.source_key, aspect.c.aspect).join(review, review.c.id == aspect.c.review_id),
     )
@@ -195,7 +190,7 @@ def test_an_overlapping_kpi_export_with_fractions_is_accepted(store: Store, tmp_
 def _tree(store: Store) -> dict[str, tuple[str, str | None, int, str]]:
     """code -> (name, parent code, depth, path written with codes instead of ids)."""
     unit, parent = schema.org_unit, schema.org_unit.alias("parent")
-    rows = _select(
+    rows = select_rows(
         store,
         sa.select(unit.c.id, unit.c.code, unit.c.name, parent.c.code, unit.c.depth, unit.c.path).outerjoin(
             parent, parent.c.id == unit.c.parent_id
@@ -226,7 +221,7 @@ def test_the_tree_after_the_first_import(store: Store, tmp_path: Path) -> None:
 
 def test_moving_a_location_to_another_region_moves_its_teams(store: Store, tmp_path: Path) -> None:
     seed_organisation(store, tmp_path)
-    ids_before = dict(_select(store, sa.select(schema.org_unit.c.code, schema.org_unit.c.id)))
+    ids_before = dict(select_rows(store, sa.select(schema.org_unit.c.code, schema.org_unit.c.id)))
     text = (
         "unit_code,name,kind,parent_code,manager_employee_code\n"
         "R-NOORD,Noord,region,NL,\n"
@@ -244,7 +239,7 @@ def test_moving_a_location_to_another_region_moves_its_teams(store: Store, tmp_p
         "/NL/R-NOORD/L-UTR/T-UTR-1/",
     )
     assert tree["L-AMF"] == ("Amersfoort Centrum", "R-MID", 2, "/NL/R-MID/L-AMF/")
-    ids_after = dict(_select(store, sa.select(schema.org_unit.c.code, schema.org_unit.c.id)))
+    ids_after = dict(select_rows(store, sa.select(schema.org_unit.c.code, schema.org_unit.c.id)))
     assert {code: ids_after[code] for code in ids_before} == ids_before  # updated in place, not re-created
     assert (result.inserted, result.updated) == (1, 2)  # R-NOORD; L-UTR and, by its path, T-UTR-1
 
@@ -284,7 +279,7 @@ def test_reimporting_employees_updates_them(store: Store, tmp_path: Path) -> Non
     employee, unit = schema.employee, schema.org_unit
     rows = {
         row[0]: tuple(row[1:])
-        for row in _select(
+        for row in select_rows(
             store,
             sa.select(
                 employee.c.code,
@@ -301,7 +296,7 @@ def test_reimporting_employees_updates_them(store: Store, tmp_path: Path) -> Non
     assert rows["E010"] == ("L-AMF", "filiaalmanager", True, date(2026, 3, 31))
     assert rows["E001"] == ("L-UTR", "filiaalmanager", True, None)  # not in the file: untouched
     assert len(rows) == 7
-    hired = dict(_select(store, sa.select(employee.c.code, employee.c.hired_on)))
+    hired = dict(select_rows(store, sa.select(employee.c.code, employee.c.hired_on)))
     assert hired["E012"] == date(2026, 2, 1)
 
 
@@ -316,7 +311,7 @@ def test_reimporting_employees_without_any_leaving_date(store: Store, tmp_path: 
     result = import_file(store, "employees", write(tmp_path, "promotion.csv", text))
     assert result.updated == 1
     employee = schema.employee
-    assert _select(
+    assert select_rows(
         store, sa.select(employee.c.role, employee.c.hired_on).where(employee.c.code == "E002")
     ) == [("teamleider", None)]
 
@@ -327,7 +322,7 @@ def test_units_may_name_managers_before_the_employees_are_imported(store: Store,
     import_file(store, "employees", write(tmp_path, "employees.csv", EMPLOYEES))
 
     unit, employee = schema.org_unit, schema.employee
-    managed = _select(
+    managed = select_rows(
         store,
         sa.select(unit.c.code, employee.c.code, employee.c.is_manager)
         .join(employee, employee.c.code == unit.c.manager_employee_code)
@@ -354,7 +349,7 @@ STORED_KPIS = (
 
 def _kpis(store: Store) -> dict[tuple[str, str, str], float]:
     kpi, unit = schema.unit_kpi, schema.org_unit
-    rows = _select(
+    rows = select_rows(
         store,
         sa.select(unit.c.code, kpi.c.period, kpi.c.metric, kpi.c.value).join(
             unit, unit.c.id == kpi.c.unit_id
@@ -431,7 +426,7 @@ def test_a_customer_kpi_correction_with_replace_stays_in_its_period(store: Store
     result = import_file(store, "customer-kpis", corrected, replace=True)
 
     kpi, customer = schema.customer_kpi, schema.customer
-    rows = _select(
+    rows = select_rows(
         store,
         sa.select(customer.c.code, kpi.c.period, kpi.c.revenue, kpi.c.share_of_wallet, kpi.c.retained).join(
             customer, customer.c.id == kpi.c.customer_id

@@ -94,19 +94,21 @@ def _open():  # type: ignore[no-untyped-def]
 
 
 class _ProgressBars:
-    """Rich progress bars for the stages of an import (reading, checking, writing)."""
+    """One progress line per import: its stage (reading, checking, writing), rows written."""
 
     def __init__(self, progress: Progress, label: str) -> None:
         self.progress, self.label = progress, label
-        self.tasks: dict[str, TaskID] = {}
+        self.task: TaskID = progress.add_task(f"{label}: starting", total=None)
+        self.stage = ""
 
     def __call__(self, stage: str, done: int, total: int) -> None:
-        if stage not in self.tasks:
-            self.tasks[stage] = self.progress.add_task(f"{self.label}: {stage}", total=max(total, 1))
-            for earlier in list(self.tasks.values())[:-1]:
-                self.progress.update(earlier, completed=self.progress.tasks[earlier].total)
-        task = self.tasks[stage]
-        self.progress.update(task, advance=done, total=max(total, 1))
+        if stage != self.stage:  # a new stage: rows are counted only while writing
+            self.stage = stage
+            counted = stage == "writing" and total > 0
+            self.progress.reset(self.task, total=total if counted else None,
+                                description=f"{self.label}: {stage}")  # fmt: skip
+        if self.stage == "writing":
+            self.progress.update(self.task, advance=done, total=max(total, 1))
 
 
 def progress_display() -> Progress:

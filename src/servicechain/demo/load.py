@@ -34,9 +34,14 @@ def load_demo(
     The planted truth is stored in ``demo_truth`` so analyses can be checked against it.
     """
     config = DemoConfig(units=units, periods=periods, customers_per_unit=customers_per_unit, seed=seed)
+    overall = progress("demo organisation") if progress else None
+    if overall:
+        overall("generating", 0, 0)
     data = generate_demo(config)
     results = []
     if export_dir is not None:
+        if overall:
+            overall("writing files", 0, 0)
         paths = export_demo(data, Path(export_dir))
         for kind, path in zip(KINDS, paths, strict=True):
             hook = progress(path.name) if progress else None
@@ -48,6 +53,8 @@ def load_demo(
             hook = progress(kind) if progress else None
             results.append(import_table(store, kind, source, progress=hook))
     store_truth(store, data, config)
+    if overall:
+        overall("done", 0, 0)
     return results
 
 

@@ -8,6 +8,7 @@ is refused, unless ``--replace`` is given, in which case the periods the file co
 from __future__ import annotations
 
 import re
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -144,42 +145,50 @@ def _write_or_replace(
         differs |= _differs(old, incoming)
     conflict = is_stored & differs
     if ctx.replace:
-        covered = rows[scope].drop_duplicates()
-        key = rows.columns[0]  # unit_id or customer_id
-        with staged(ctx.connection, covered) as stage:
-            condition = " AND ".join(f"{table}.{c} = s.{c}" for c in scope)
-            covered_rows = f"FROM {table} WHERE EXISTS (SELECT 1 FROM {stage} s WHERE {condition})"
-            stored_keys = read_frame(ctx.connection, f"SELECT DISTINCT {key} {covered_rows}")
-            deleted = ctx.connection.exec_driver_sql(f"DELETE {covered_rows}").rowcount
-        dropped = len(set(stored_keys[key].tolist()) - set(rows[key].tolist()))
-        if dropped:
-            what = "units" if key == "unit_id" else "customers"
-            ctx.notes.append(
-                f"{dropped:,} {what} had values in these periods but are not in this file: "
-                "their values for these periods were removed"
-            )
-        append(ctx.connection, schema.metadata.tables[table], rows)
-        periods = ", ".join(sorted(rows["period"].unique()))
-        ctx.notes.append(f"replaced {deleted:,} stored values of period(s) {periods}")
+        _replace_periods(ctx, rows, scope, table)
         return Counts(inserted=int((~is_stored).sum()), updated=int(conflict.sum()),
                       skipped=int((is_stored & ~differs).sum()), notes=ctx.notes)  # fmt: skip
     if conflict.any():
-        periods = ", ".join(sorted(rows.loc[conflict, "period"].unique()))
-
-        def describe(position: int) -> str:
-            shown = ", ".join(f"{c} {stored[c].iloc[position]}" for c in values)
-            return (
-                f"differs from what is stored for period {rows['period'].iloc[position]} ({shown}); "
-                f"to correct period(s) {periods}, import again with --replace"
-            )
-
-        ctx.log.add_mask(conflict, "period", describe)
+        _refuse_changes(ctx, rows, stored, values, conflict)
         return Counts()
     fresh = rows[~is_stored]
     append(
-        ctx.connection,
-        schema.metadata.tables[table],
-        fresh,
-        lambda n: ctx.report("writing", n, len(fresh)),
+        ctx.connection, schema.metadata.tables[table], fresh, partial(ctx.report, "writing", total=len(fresh))
     )
     return Counts(inserted=len(fresh), skipped=int(is_stored.sum()), notes=ctx.notes)
+
+
+def _replace_periods(ctx: ImportContext, rows: pd.DataFrame, scope: list[str], table: str) -> None:
+    """Delete what is stored for the file's ``scope`` combinations, then write the file."""
+    key = rows.columns[0]  # unit_id or customer_id
+    with staged(ctx.connection, rows[scope].drop_duplicates()) as stage:
+        condition = " AND ".join(f"{table}.{c} = s.{c}" for c in scope)
+        covered = f"FROM {table} WHERE EXISTS (SELECT 1 FROM {stage} s WHERE {condition})"
+        stored_keys = read_frame(ctx.connection, f"SELECT DISTINCT {key} {covered}")
+        deleted = ctx.connection.exec_driver_sql(f"DELETE {covered}").rowcount
+    append(ctx.connection, schema.metadata.tables[table], rows)
+    periods = ", ".join(sorted(rows["period"].unique()))
+    ctx.notes.append(f"replaced {deleted:,} stored values of period(s) {periods}")
+    dropped = len(set(stored_keys[key].tolist()) - set(rows[key].tolist()))
+    if dropped:
+        what = "units" if key == "unit_id" else "customers"
+        ctx.notes.append(
+            f"{dropped:,} {what} had values in these periods but are not in this file: "
+            "their values for these periods were removed"
+        )
+
+
+def _refuse_changes(
+    ctx: ImportContext, rows: pd.DataFrame, stored: pd.DataFrame, values: list[str], conflict: np.ndarray
+) -> None:
+    """A problem per row whose value differs from the stored one, pointing to ``--replace``."""
+    periods = ", ".join(sorted(rows.loc[conflict, "period"].unique()))
+
+    def describe(position: int) -> str:
+        shown = ", ".join(f"{c} {stored[c].iloc[position]}" for c in values)
+        return (
+            f"differs from what is stored for period {rows['period'].iloc[position]} ({shown}); "
+            f"to correct period(s) {periods}, import again with --replace"
+        )
+
+    ctx.log.add_mask(conflict, "period", describe)

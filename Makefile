@@ -30,6 +30,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy src/servicechain
 
 ## make bench: import throughput and demo generation (1M and 10M responses)
 bench: $(STAMP)

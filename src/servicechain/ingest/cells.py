@@ -49,8 +49,18 @@ def _present(cells: pd.Series) -> np.ndarray:
 
 
 def text(cells: pd.Series) -> Parsed:
-    """Text as it is (already trimmed by the reader)."""
-    return Parsed(cells.astype(object).where(cells.notna(), None), np.zeros(len(cells), bool))
+    """Text as it is (already trimmed by the reader), kept in Arrow-backed strings."""
+    return Parsed(cells, np.zeros(len(cells), bool))
+
+
+def arrow_strings(cells: pd.Series) -> pa.Array:
+    """The cells as one Arrow string array, without a detour through Python objects."""
+    array = pa.array(cells.array) if hasattr(cells.array, "__arrow_array__") else None
+    if array is None:
+        array = pa.array(cells.astype(object).where(cells.notna(), None), type=pa.string())
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array if array.type == pa.string() else pc.cast(array, pa.string())
 
 
 def number(cells: pd.Series) -> Parsed:
@@ -59,7 +69,7 @@ def number(cells: pd.Series) -> Parsed:
     Plain numbers (``12``, ``-3.5``) are converted by Arrow in one pass; only the other
     cells take the slower, lenient path.
     """
-    arrow = pa.array(cells.astype(object).where(cells.notna(), None), type=pa.string())
+    arrow = arrow_strings(cells)
     plain = pc.fill_null(pc.match_substring_regex(arrow, _PLAIN_NUMBER), False)
     values = pc.cast(pc.if_else(plain, arrow, pa.scalar(None, pa.string())), pa.float64())
     result = pd.Series(values.to_numpy(zero_copy_only=False), index=cells.index, dtype="float64")

@@ -51,16 +51,16 @@ class ImportContext:
     def check_unique(self, key: list[str], what: str) -> None:
         """Each key occurs once in the file; repeats are reported with the first row."""
         frame = self.typed[key]
-        repeated = frame.duplicated(keep="first").to_numpy() & frame.notna().all(axis=1).to_numpy()
+        group = _key_codes(frame)  # -1 where a key cell is empty (reported elsewhere)
+        _, first_of_group, group_index = np.unique(group, return_index=True, return_inverse=True)
+        first = first_of_group[group_index]
+        repeated = (group >= 0) & (first != np.arange(len(group)))
         if not repeated.any():
             return
-        first_position = frame.reset_index(drop=True).groupby(key, dropna=True).ngroup()
-        first_row = pd.Series(np.arange(len(frame))).groupby(first_position.to_numpy()).transform("min")
 
         def reason(position: int) -> str:
             value = " / ".join(str(v) for v in frame.iloc[position].tolist())
-            first = self.log.row_of(int(first_row.iloc[position]))
-            return f"duplicate {what} {value!r} (first on row {first})"
+            return f"duplicate {what} {value!r} (first on row {self.log.row_of(int(first[position]))})"
 
         self.log.add_mask(repeated, key[-1], reason)
 
@@ -75,11 +75,32 @@ class ImportContext:
         if column not in self.typed:
             return pd.Series(pd.NA, index=self.typed.index, dtype="Int64")
         codes = self.typed[column]
-        ids = codes.map(lookup).astype("Int64")
+        ids = map_codes(codes, lookup)
         unknown = codes.notna().to_numpy() & ids.isna().to_numpy()
         raw = self.raw[column]
         self.log.add_mask(unknown, column, lambda p: f"unknown {what} {quoted(raw, p)}{hint}")
         return ids
+
+
+def map_codes(codes: pd.Series, lookup: pd.Series | dict[str, int]) -> pd.Series:
+    """Ids for codes through ``lookup`` (code -> id), looking up each distinct code once."""
+    positions, uniques = pd.factorize(codes)
+    mapped = pd.Series(uniques).map(lookup).astype("Int64")
+    # one NA appended at the end, so that position -1 (an empty cell) reads it
+    ids = pd.concat([mapped, pd.Series([pd.NA], dtype="Int64")], ignore_index=True)
+    return pd.Series(ids.to_numpy()[positions], index=codes.index, dtype="Int64")
+
+
+def _key_codes(frame: pd.DataFrame) -> np.ndarray:
+    """One integer per distinct key (combining the columns), -1 where any part is empty."""
+    combined = np.zeros(len(frame), dtype=np.int64)
+    empty = np.zeros(len(frame), dtype=bool)
+    for column in frame.columns:
+        codes, uniques = pd.factorize(frame[column])
+        empty |= codes < 0
+        # re-densify after each column so the product never overflows int64
+        combined = pd.factorize(combined * (len(uniques) + 1) + codes + 1)[0].astype(np.int64)
+    return np.where(empty, -1, combined)
 
 
 def code_lookup(connection: sa.Connection, table: sa.Table) -> pd.Series:

@@ -22,6 +22,7 @@ from servicechain.ingest.context import (
     ImportContext,
     code_lookup,
     customer_lookup,
+    map_codes,
     unit_lookup,
 )
 from servicechain.ingest.kinds import is_aspect_column
@@ -53,7 +54,7 @@ def _wave_ids(ctx: ImportContext, instrument_key: str) -> pd.Series:
             )  # fmt: skip
             lookup[code] = wave_id
         ctx.notes.append(f"created wave(s) {', '.join(missing)}")
-    return ctx.typed["wave"].map(lookup)
+    return map_codes(ctx.typed["wave"], lookup)
 
 
 def _stored_positions(ctx: ImportContext, table: sa.Table, keys: pd.DataFrame) -> np.ndarray:
@@ -135,7 +136,7 @@ def import_customer_responses(ctx: ImportContext) -> Counts:
         return Counts()
     rows = pd.DataFrame(
         {
-            "source_key": ctx.typed["response_id"].astype(object),
+            "source_key": ctx.typed["response_id"],
             "wave_id": _wave_ids(ctx, "customer").astype("int64"),
             "unit_id": unit_ids.astype("int64"),
             "customer_id": customer_ids,
@@ -160,7 +161,7 @@ def import_touchpoints(ctx: ImportContext) -> Counts:
         return Counts()
     rows = pd.DataFrame(
         {
-            "source_key": ctx.typed["response_id"].astype(object),
+            "source_key": ctx.typed["response_id"],
             "unit_id": unit_ids.astype("int64"),
             "employee_id": employee_ids,
             "channel": ctx.typed["channel"],

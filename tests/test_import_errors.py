@@ -55,7 +55,7 @@ CASES: dict[str, tuple[str, Callable[[Path], Path], str, dict]] = {
     "duplicate response id": (
         "customer-responses",
         _file("r.csv", f"{customer_header()}\n{customer_row('R1')}\n{customer_row('R2')}\n{customer_row('R1')}\n"),
-        "r.csv:4:response_id: duplicate response_id 'R1' (first on row 2)", {},
+        "r.csv:4:response_id: duplicate response_id 'R1' for wave 'KT-2026-Q3' (first on row 2)", {},
     ),
     "answer above scale": (
         "employee-responses",

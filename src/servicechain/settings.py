@@ -15,6 +15,7 @@ from pydantic_settings import (
 )
 
 DEFAULT_DATABASE_FILE = "servicechain.duckdb"
+PLACEHOLDER_SECRET = "change-me"
 SUPPORTED_SCHEMES = ("duckdb", "postgresql", "postgresql+psycopg")
 
 
@@ -43,7 +44,11 @@ class Settings(BaseSettings):
         default=5, ge=3, le=10, description="Minimum group size for employee results."
     )
     language: Literal["nl", "en"] = Field(default="nl", description="Default language.")
-    secret_key: str = Field(default="change-me", description="Signs sessions and tokens.")
+    secret_key: str = Field(
+        default=PLACEHOLDER_SECRET,
+        description="Signs sessions and tokens and keys the digests of employee response ids; "
+        "keep it stable (a new key makes earlier employee files look new).",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -23,7 +23,12 @@ DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y/%m/%d")
 DATETIME_FORMATS = ("%d-%m-%Y %H:%M", "%d-%m-%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S")
 _PLAIN_NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 _ZONE_SUFFIX = r"(?:Z|[+-]\d{2}:?\d{2})$"
-_DUTCH_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")
+_DUTCH_THOUSANDS = re.compile(r"^[+-]?[1-9]\d{0,2}(\.\d{3})+(,\d+)?$")
+_ENGLISH_THOUSANDS = r"^[+-]?[1-9]\d{0,2}(,\d{3})+(\.\d+)?$"
+NOT_APPLICABLE_WORDS = {
+    "nvt", "n.v.t.", "n.v.t", "n/a", "na", "nb", "n.b.", "weet niet", "geen mening",
+    "niet van toepassing", "not applicable", "don't know", "dont know", "-",
+}  # fmt: skip
 _PERIOD_PATTERNS = (
     (re.compile(r"^(\d{4})\s*[-/ ]?\s*[qQkK]([1-4])$"), "{0}-Q{1}"),
     (re.compile(r"^[qQkK]([1-4])\s*[-/ ]?\s*(\d{4})$"), "{1}-Q{0}"),
@@ -76,12 +81,26 @@ def number(cells: pd.Series) -> Parsed:
     other = cells.notna().to_numpy() & ~np.asarray(plain)
     if other.any():
         result[other] = _lenient_number(cells[other]).to_numpy()
-    bad = _present(cells) & result.isna().to_numpy()
-    return Parsed(result, bad)
+    bad = _present(cells) & ~np.isfinite(result.to_numpy())  # missing, 'nan', 'inf', 1e400
+    return Parsed(result.where(~bad), bad)
+
+
+def english_thousands(cells: pd.Series) -> pd.Series:
+    """In a ``,`` file, ``"1,250"`` is 1250 when every comma in the column groups thousands."""
+    with_comma = cells.dropna()
+    with_comma = with_comma[with_comma.str.contains(",", regex=False)]
+    if with_comma.empty or not bool(with_comma.str.match(_ENGLISH_THOUSANDS).all()):
+        return cells
+    return cells.str.replace(",", "", regex=False)
+
+
+def not_applicable_as_missing(cells: pd.Series) -> pd.Series:
+    """``n.v.t.``, ``weet niet``, ``n/a`` and the like become empty cells."""
+    return cells.where(~cells.str.lower().isin(NOT_APPLICABLE_WORDS).fillna(False).to_numpy())
 
 
 def dutch_decimals(cells: pd.Series) -> pd.Series:
-    """Numbers as Dutch Excel writes them in a ``;`` file, rewritten with a decimal point.
+    """Numbers as Dutch Excel writes them in a ``;`` or tab file, rewritten with a decimal point.
 
     Per column: when any cell has a decimal comma, every ``.`` is a thousands separator
     (``1.234,56``); when every dotted cell has groups of three digits (``12.500``), the

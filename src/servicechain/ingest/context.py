@@ -41,15 +41,14 @@ class ImportContext:
     anonymity_threshold: int = 5
     progress: ProgressHook | None = None
     notes: list[str] = field(default_factory=list)
-    decimal_comma: bool = False
 
     def report(self, stage: str, done: int, total: int) -> None:
         """Tell the progress hook, if any."""
         if self.progress:
             self.progress(stage, done, total)
 
-    def check_unique(self, key: list[str], what: str) -> None:
-        """Each key occurs once in the file; repeats are reported with the first row."""
+    def check_unique(self, key: list[str]) -> None:
+        """Each key occurs once in the file; repeats are reported with the row of the first."""
         frame = self.typed[key]
         group = _key_codes(frame)  # -1 where a key cell is empty (reported elsewhere)
         _, first_of_group, group_index = np.unique(group, return_index=True, return_inverse=True)
@@ -59,8 +58,10 @@ class ImportContext:
             return
 
         def reason(position: int) -> str:
-            value = " / ".join(str(v) for v in frame.iloc[position].tolist())
-            return f"duplicate {what} {value!r} (first on row {self.log.row_of(int(first[position]))})"
+            values = frame.iloc[position].tolist()
+            scope = "".join(f" for {c} {str(v)!r}" for c, v in zip(key[:-1], values[:-1], strict=True))
+            first_row = self.log.row_of(int(first[position]))
+            return f"duplicate {key[-1]} {str(values[-1])!r}{scope} (first on row {first_row})"
 
         self.log.add_mask(repeated, key[-1], reason)
 
@@ -126,4 +127,17 @@ def unit_lookup(connection: sa.Connection) -> pd.Series:
     return code_lookup(connection, schema.org_unit)
 
 
-UNIT_HINT = " (not in the store: import it with `servicechain import units` first)"
+def _hint(kind: str) -> str:
+    return f" (not in the store: import it with `servicechain import {kind}` first)"
+
+
+UNIT_HINT = _hint("units")
+EMPLOYEE_HINT = _hint("employees")
+CUSTOMER_HINT = _hint("customers")
+
+
+def optional_column(ctx: ImportContext, name: str, dtype: str = "object") -> pd.Series:
+    """A typed column that the file may leave out (then all missing)."""
+    if name in ctx.typed:
+        return ctx.typed[name]
+    return pd.Series(pd.NA if dtype != "object" else None, index=ctx.typed.index, dtype=dtype)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 
 from servicechain.ingest import cells
-from servicechain.ingest.columns import Column, code, free_text, scale_item
+from servicechain.ingest.columns import Column, code, free_text, label, scale_item
 from servicechain.instruments import Instrument, load_default_instruments
 
 KINDS = (
@@ -49,7 +49,15 @@ def _items(instrument: Instrument) -> list[Column]:
     columns = []
     for item in instrument.items:
         scale = instrument.scales[item.scale]
-        columns.append(scale_item(item.key, scale.min, scale.max, nullable=not item.required))
+        columns.append(
+            scale_item(
+                item.key,
+                scale.min,
+                scale.max,
+                nullable=not item.required,
+                not_applicable=scale.not_applicable,
+            )
+        )
     return columns
 
 
@@ -77,21 +85,29 @@ CHANNEL = Column(
 )
 
 
+def columns_for(kind: str, header: list[str]) -> list[Column]:
+    """The columns of ``kind`` for a file with this header (reviews add its ``aspect_*`` columns)."""
+    columns = columns_of(kind)
+    if kind == "reviews":
+        columns += [_number(name, nullable=True, required=False) for name in header if is_aspect_column(name)]
+    return columns
+
+
 def columns_of(kind: str) -> list[Column]:
     """The canonical columns of an import kind, with their types and whether they are required."""
     instruments = load_default_instruments()
     specs: dict[str, list[Column]] = {
         "units": [
             code("unit_code"),
-            Column("name", cells.text, "a name"),
-            Column("kind", cells.text, "a kind of unit"),
+            label("name", "a name", 200),
+            label("kind", "a kind of unit", 32),
             code("parent_code", nullable=True),
             code("manager_employee_code", required=False, nullable=True),
         ],
         "employees": [
             code("employee_code"),
             code("unit_code"),
-            free_text("role", required=True),
+            label("role", "a role", 100, nullable=True),
             _boolean("is_manager"),
             _boolean("customer_facing"),
             _date("hired_on", required=False),
@@ -100,10 +116,10 @@ def columns_of(kind: str) -> list[Column]:
         "customers": [
             code("customer_code"),
             code("home_unit_code", nullable=True),
-            free_text("segment", required=False),
+            label("segment", "a segment", 64, required=False, nullable=True),
         ],
         "employee-responses": [
-            code("response_id"),
+            code("response_id", max_length=128),
             code("wave"),
             code("unit_code"),
             _moment("submitted_at", nullable=True),
@@ -111,7 +127,7 @@ def columns_of(kind: str) -> list[Column]:
             free_text("comment"),
         ],
         "customer-responses": [
-            code("response_id"),
+            code("response_id", max_length=128),
             code("wave"),
             code("unit_code"),
             code("customer_code", required=False, nullable=True),
@@ -121,7 +137,7 @@ def columns_of(kind: str) -> list[Column]:
             free_text("comment"),
         ],
         "touchpoints": [
-            code("response_id"),
+            code("response_id", max_length=128),
             code("unit_code"),
             code("employee_code", required=False, nullable=True),
             CHANNEL,
@@ -133,8 +149,8 @@ def columns_of(kind: str) -> list[Column]:
             free_text("comment"),
         ],
         "reviews": [
-            code("review_id"),
-            Column("source", cells.text, "a source name"),
+            code("review_id", max_length=128),
+            label("source", "a source name", 64),
             code("unit_code"),
             _moment("posted_at", nullable=True),
             _number("rating"),
@@ -151,7 +167,7 @@ def columns_of(kind: str) -> list[Column]:
         "kpis": [
             code("unit_code"),
             PERIOD,
-            Column("metric", cells.text, "a metric"),
+            label("metric", "a metric", 64),
             _number("value"),
         ],
         "customer-kpis": [

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from servicechain.ingest.context import (
+    CUSTOMER_HINT,
     UNIT_HINT,
     Counts,
     ImportContext,
@@ -22,38 +23,12 @@ from servicechain.ingest.context import (
 )
 from servicechain.ingest.kinds import FRACTION_METRICS, KNOWN_METRICS
 from servicechain.ingest.problems import quoted
+from servicechain.ingest.stored import differs as value_differs
+from servicechain.ingest.stored import stored_values
 from servicechain.store import schema
 from servicechain.store.bulk import append, read_frame, staged
 
 _METRIC_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-
-
-def _stored_values(
-    ctx: ImportContext, table: str, keys: pd.DataFrame, value_columns: list[str]
-) -> pd.DataFrame:
-    """Stored values for the keys of the file, aligned with the file's rows (NaN when absent)."""
-    frame = keys.assign(_position=np.arange(len(keys)))
-    condition = " AND ".join(f"t.{c} = s.{c}" for c in keys.columns)
-    values = ", ".join(f"t.{c}" for c in value_columns)
-    with staged(ctx.connection, frame) as stage:
-        found = read_frame(
-            ctx.connection,
-            f"SELECT s._position, {values} FROM {stage} s JOIN {table} t ON {condition}",
-        )
-    aligned = pd.DataFrame(index=np.arange(len(keys)), columns=value_columns, dtype=object)
-    positions = found["_position"].to_numpy(dtype=np.int64)
-    for column in value_columns:
-        aligned.loc[positions, column] = found[column].to_numpy()
-    aligned["_stored"] = False
-    aligned.loc[positions, "_stored"] = True
-    return aligned
-
-
-def _differs(stored: pd.Series, incoming: pd.Series) -> np.ndarray:
-    left = pd.to_numeric(stored.astype(object), errors="coerce").to_numpy(dtype=float)
-    right = pd.to_numeric(incoming.astype(object), errors="coerce").to_numpy(dtype=float)
-    both_missing = np.isnan(left) & np.isnan(right)
-    return ~both_missing & ~np.isclose(left, right, rtol=1e-9, atol=1e-12, equal_nan=False)
 
 
 def import_unit_kpis(ctx: ImportContext) -> Counts:
@@ -66,15 +41,16 @@ def import_unit_kpis(ctx: ImportContext) -> Counts:
         "metric",
         lambda p: f"{quoted(raw['metric'], p)} is not a metric name (lowercase letters, digits, _)",
     )
-    fraction = typed["metric"].isin(FRACTION_METRICS).to_numpy()
-    low = np.where(typed["metric"].eq("gross_margin").to_numpy(), -1.0, 0.0)
-    outside = fraction & ((typed["value"].to_numpy() < low) | (typed["value"].to_numpy() > 1.0))
+    fraction = typed["metric"].isin(FRACTION_METRICS).fillna(False).to_numpy(dtype=bool)
+    low = np.where(typed["metric"].eq("gross_margin").fillna(False).to_numpy(dtype=bool), -1.0, 0.0)
+    value = typed["value"].to_numpy(dtype=float, na_value=np.nan)
+    outside = fraction & ((value < low) | (value > 1.0))
     log.add_mask(
         outside, "value",
         lambda p: f"{quoted(raw['value'], p)} is not a fraction for {typed['metric'].iloc[p]} "
         "(0..1 or 0%..100%)",
     )  # fmt: skip
-    ctx.check_unique(["unit_code", "period", "metric"], "unit/period/metric")
+    ctx.check_unique(["unit_code", "period", "metric"])
     unit_ids = ctx.resolve("unit_code", unit_lookup(ctx.connection), "unit_code", UNIT_HINT)
     if log:
         return Counts()
@@ -90,7 +66,7 @@ def import_unit_kpis(ctx: ImportContext) -> Counts:
     unknown = sorted(set(rows["metric"]) - set(KNOWN_METRICS))
     if unknown:
         ctx.notes.append(f"own metrics (not among the standard ones): {', '.join(unknown)}")
-    stored = _stored_values(ctx, "unit_kpi", rows[["unit_id", "period", "metric"]], ["value"])
+    stored = stored_values(ctx.connection, "unit_kpi", rows[["unit_id", "period", "metric"]], ["value"])
     return _write_or_replace(ctx, rows, stored, ["value"], scope=["period", "metric"], table="unit_kpi")
 
 
@@ -106,10 +82,9 @@ def import_customer_kpis(ctx: ImportContext) -> Counts:
     )
     negative = (typed["revenue"] < 0).fillna(False).to_numpy()
     log.add_mask(negative, "revenue", lambda p: f"{quoted(raw['revenue'], p)} is negative")
-    ctx.check_unique(["customer_code", "period"], "customer/period")
-    hint = " (not in the store: import it with `servicechain import customers` first)"
+    ctx.check_unique(["customer_code", "period"])
     customers = customer_lookup(ctx.connection, typed["customer_code"])
-    customer_ids = ctx.resolve("customer_code", customers, "customer_code", hint)
+    customer_ids = ctx.resolve("customer_code", customers, "customer_code", CUSTOMER_HINT)
     if log:
         return Counts()
     rows = pd.DataFrame(
@@ -123,7 +98,7 @@ def import_customer_kpis(ctx: ImportContext) -> Counts:
         }
     )
     values = ["revenue", "share_of_wallet", "retained"]
-    stored = _stored_values(ctx, "customer_kpi", rows[["customer_id", "period"]], values)
+    stored = stored_values(ctx.connection, "customer_kpi", rows[["customer_id", "period"]], values)
     return _write_or_replace(ctx, rows, stored, values, scope=["period"], table="customer_kpi")
 
 
@@ -140,9 +115,9 @@ def _write_or_replace(
     is_stored = stored["_stored"].to_numpy(dtype=bool)
     differs = np.zeros(len(rows), dtype=bool)
     for column in values:
-        incoming = rows[column].astype(float) if column == "retained" else rows[column]
-        old = stored[column].map(lambda v: float(v) if v is not None and v == v else np.nan)
-        differs |= _differs(old, incoming)
+        incoming = rows[column].astype("Float64") if column == "retained" else rows[column]
+        old = stored[column].map(lambda v: np.nan if pd.isna(v) else float(v))
+        differs |= value_differs(old, incoming.reset_index(drop=True))
     conflict = is_stored & differs
     if ctx.replace:
         _replace_periods(ctx, rows, scope, table)

@@ -16,6 +16,7 @@ from servicechain.ingest.problems import quoted
 from servicechain.store import schema
 from servicechain.store.bulk import allocate_ids, append, read_frame, staged
 
+OPTIONAL = ("hired_on", "left_on")
 KIND_SYNONYMS = {
     "bedrijf": "company", "organisatie": "company", "holding": "company",
     "regio": "region", "district": "district", "gebied": "area",
@@ -90,7 +91,7 @@ def _upsert(ctx: ImportContext, table: sa.Table, rows: pd.DataFrame, value_colum
 def import_units(ctx: ImportContext) -> Counts:
     """Units form one tree: known parents, one root, no cycles, across file and store together."""
     typed, log = ctx.typed, ctx.log
-    ctx.check_unique(["unit_code"], "unit_code")
+    ctx.check_unique(["unit_code"])
     kinds = typed["kind"].str.lower().str.strip()
     typed["kind"] = kinds.map(lambda k: KIND_SYNONYMS.get(k, k) if isinstance(k, str) else k)
     bad_code = typed["unit_code"].str.contains("/", regex=False).fillna(False).to_numpy()
@@ -202,7 +203,7 @@ def _place_in_tree(ctx: ImportContext, tree: pd.DataFrame, stored: pd.DataFrame)
 def import_employees(ctx: ImportContext) -> Counts:
     """Employees by code; a re-import updates unit, role, flags and dates."""
     typed, log = ctx.typed, ctx.log
-    ctx.check_unique(["employee_code"], "employee_code")
+    ctx.check_unique(["employee_code"])
     unit_ids = ctx.resolve("unit_code", unit_lookup(ctx.connection), "unit_code", UNIT_HINT)
     hired, left = typed.get("hired_on"), typed.get("left_on")
     if hired is not None and left is not None:
@@ -226,13 +227,14 @@ def import_employees(ctx: ImportContext) -> Counts:
         }
     )
     columns = ["unit_id", "role", "is_manager", "customer_facing", "hired_on", "left_on"]
-    return _upsert(ctx, schema.employee, rows, columns)
+    # a file without the optional date columns leaves the stored dates alone
+    return _upsert(ctx, schema.employee, rows, [c for c in columns if c not in OPTIONAL or c in typed])
 
 
 def import_customers(ctx: ImportContext) -> Counts:
     """Customers by code with their home unit and segment; a re-import updates both."""
     typed = ctx.typed
-    ctx.check_unique(["customer_code"], "customer_code")
+    ctx.check_unique(["customer_code"])
     home = ctx.resolve("home_unit_code", unit_lookup(ctx.connection), "unit code", UNIT_HINT)
     if ctx.log:
         return Counts()
@@ -244,7 +246,7 @@ def import_customers(ctx: ImportContext) -> Counts:
             "segment": segment.astype(object),
         }
     )
-    return _upsert(ctx, schema.customer, rows, ["home_unit_id", "segment"])
+    return _upsert(ctx, schema.customer, rows, ["home_unit_id", *(["segment"] if "segment" in typed else [])])
 
 
 def _as_date(values: pd.Series | None, length: int) -> pd.Series:

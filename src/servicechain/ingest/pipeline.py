@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -10,13 +11,13 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from servicechain.errors import ImportRejected, Problem, UserError
-from servicechain.ingest import kpis, organisation, responses
+from servicechain.ingest import kpis, organisation, reviews, surveys
 from servicechain.ingest.columns import check_header, parse_columns
 from servicechain.ingest.context import Counts, ImportContext, ProgressHook
-from servicechain.ingest.kinds import KINDS, columns_of, is_aspect_column
+from servicechain.ingest.kinds import KINDS, columns_for
 from servicechain.ingest.mapping import apply_mapping, load_mapping
 from servicechain.ingest.problems import ProblemLog
-from servicechain.ingest.readers import SourceTable, read_source
+from servicechain.ingest.readers import SourceTable, file_hash, read_source
 from servicechain.settings import get_settings
 from servicechain.store import Store, schema
 from servicechain.store.bulk import allocate_ids
@@ -25,10 +26,10 @@ IMPORTERS: dict[str, Callable[[ImportContext], Counts]] = {
     "units": organisation.import_units,
     "employees": organisation.import_employees,
     "customers": organisation.import_customers,
-    "employee-responses": responses.import_employee_responses,
-    "customer-responses": responses.import_customer_responses,
-    "touchpoints": responses.import_touchpoints,
-    "reviews": responses.import_reviews,
+    "employee-responses": surveys.import_employee_responses,
+    "customer-responses": surveys.import_customer_responses,
+    "touchpoints": surveys.import_touchpoints,
+    "reviews": reviews.import_reviews,
     "kpis": kpis.import_unit_kpis,
     "customer-kpis": kpis.import_customer_kpis,
 }
@@ -66,21 +67,27 @@ def import_file(
     replace: bool = False,
     progress: ProgressHook | None = None,
 ) -> ImportResult:
-    """Import one file of ``kind``; all of it or, on any problem, nothing (raises ImportRejected)."""
+    """Import one file of ``kind``; all of it or, on any problem, nothing (raises ImportRejected).
+
+    A file is recognised by its bytes together with the mapping's: the same file with a
+    corrected mapping is imported again.
+    """
     if kind not in KINDS:
         raise UserError(f"unknown import kind {kind!r}: choose one of {', '.join(KINDS)}")
     path = Path(path)
     if progress:
-        progress("reading", 0, 1)
+        progress("reading", 0, 0)
     source = read_source(path)
+    renames: dict[str, str | None] = {}
+    mapping_name = path.name
     if mapping is not None:
         mapping_path = Path(mapping)
-        frame, problems = apply_mapping(source.frame, load_mapping(mapping_path), mapping_path.name)
-        if problems:
-            raise ImportRejected(problems)
-    else:
-        frame, _ = apply_mapping(source.frame, {}, path.name)
-    source.frame = frame
+        renames, mapping_name = load_mapping(mapping_path), mapping_path.name
+        identity = source.content_hash + file_hash(mapping_path)
+        source.content_hash = hashlib.sha256(identity.encode()).hexdigest()
+    source.frame, problems = apply_mapping(source.frame, renames, mapping_name)
+    if problems:
+        raise ImportRejected(problems)
     return import_table(store, kind, source, replace=replace, progress=progress)
 
 
@@ -98,29 +105,29 @@ def import_table(
         if not replace and _already_imported(connection, kind, source.content_hash):
             result.already_imported = True
             return result
-        log = ProblemLog(source.name, source.first_row, list(source.frame.columns))
-        columns = columns_of(kind)
-        extra = is_aspect_column if kind == "reviews" else (lambda _name: False)
-        check_header(source.frame, columns, log, extra_allowed=extra)
+        log = ProblemLog(source.name, source.first_row, list(source.frame.columns), source.row_numbers)
+        columns = columns_for(kind, list(source.frame.columns))
+        check_header(source.frame, columns, log)
         log.raise_if_any()
         if progress:
-            progress("checking", 0, 1)
-        decimal_comma = source.delimiter == ";"
-        typed = parse_columns(source.frame, columns, log, decimal_comma=decimal_comma)
-        import_id = int(allocate_ids(connection, schema.import_log, 1)[0])
+            progress("checking", 0, 0)
+        typed = parse_columns(source.frame, columns, log, delimiter=source.delimiter)
         context = ImportContext(
-            connection, kind, source.frame, typed, log, import_id, replace,
-            get_settings().anonymity_threshold, progress, decimal_comma=decimal_comma,
-        )  # fmt: skip
+            connection=connection,
+            kind=kind,
+            raw=source.frame,
+            typed=typed,
+            log=log,
+            import_id=int(allocate_ids(connection, schema.import_log, 1)[0]),
+            replace=replace,
+            anonymity_threshold=get_settings().anonymity_threshold,
+            progress=progress,
+        )
         counts = IMPORTERS[kind](context)
         log.raise_if_any()
-        result.inserted, result.updated, result.skipped = (
-            counts.inserted,
-            counts.updated,
-            counts.skipped,
-        )
+        result.inserted, result.updated, result.skipped = counts.inserted, counts.updated, counts.skipped
         result.notes += counts.notes
-        _log_import(connection, import_id, result, source.content_hash)
+        _log_import(connection, context.import_id, result, source.content_hash)
     return result
 
 

@@ -15,9 +15,16 @@ SHOWN = 50
 class ProblemLog:
     """Problems of one file: keeps the first ``SHOWN`` by row and counts the rest."""
 
-    def __init__(self, file: str, first_row: int = 2, columns: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        file: str,
+        first_row: int = 2,
+        columns: list[str] | None = None,
+        row_numbers: np.ndarray | None = None,
+    ) -> None:
         self.file = file
         self.first_row = first_row
+        self.row_numbers = row_numbers
         self.columns = {name: position for position, name in enumerate(columns or [])}
         self._kept: list[Problem] = []
         self.total = 0
@@ -42,10 +49,12 @@ class ProblemLog:
         self.total += len(positions)
         for position in positions[:SHOWN]:
             text = reason(int(position)) if callable(reason) else reason
-            self._kept.append(Problem(self.file, int(position) + self.first_row, column, text))
+            self._kept.append(Problem(self.file, self.row_of(int(position)), column, text))
 
     def row_of(self, position: int) -> int:
         """Spreadsheet row number of a 0-based data position."""
+        if self.row_numbers is not None:
+            return int(self.row_numbers[position])
         return position + self.first_row
 
     def __bool__(self) -> bool:

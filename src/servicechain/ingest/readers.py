@@ -17,6 +17,7 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -41,6 +42,8 @@ class SourceTable:
     delimiter: str | None = None
     first_row: int = 2
     notes: list[str] = field(default_factory=list)
+    row_numbers: np.ndarray | None = None
+    """Spreadsheet row of each data row when blank lines were skipped (else first_row + i)."""
 
     @property
     def name(self) -> str:
@@ -88,6 +91,8 @@ def detect_encoding(sample: bytes) -> str:
     """``utf-8-sig`` (BOM), ``utf-8`` when the bytes decode, else ``cp1252``."""
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"  # Excel's "Unicode-tekst"
     try:
         sample.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -108,14 +113,16 @@ def _read_csv(path: Path) -> SourceTable:
     content_hash = file_hash(path)
     with open(path, "rb") as handle:
         sample = handle.read(1 << 20)
-    if not sample.strip(codecs.BOM_UTF8).strip():
-        raise _reject(path, "the file is empty")
     encoding = detect_encoding(sample)
     if encoding == "utf-8":
         encoding = _full_file_encoding(path)
-    text_sample = sample.decode(encoding, errors="replace")
-    header_line = text_sample.lstrip("\ufeff").splitlines()[0]
+    text_sample = sample.decode(encoding, errors="replace").lstrip("\ufeff")
+    if not text_sample.strip():
+        raise _reject(path, "the file is empty")
+    header_line = text_sample.splitlines()[0]
     delimiter = detect_delimiter(header_line)
+    names = [name.strip() for name in next(csv.reader([header_line], delimiter=delimiter))]
+    placeholders = _placeholder_names(names)
     ragged: list[int] = []
 
     def on_invalid_row(row: pacsv.InvalidRow) -> str:
@@ -125,12 +132,14 @@ def _read_csv(path: Path) -> SourceTable:
     try:
         arrow = pacsv.read_csv(
             path,
-            read_options=pacsv.ReadOptions(encoding=encoding, block_size=1 << 24),
+            read_options=pacsv.ReadOptions(
+                encoding=encoding, block_size=1 << 24, column_names=placeholders, skip_rows=1
+            ),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid_row
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types=_all_text(path, header_line, delimiter),
+                column_types=dict.fromkeys(placeholders, pa.string()),
                 strings_can_be_null=True,
                 null_values=[""],
                 quoted_strings_can_be_null=True,
@@ -140,8 +149,63 @@ def _read_csv(path: Path) -> SourceTable:
         raise _reject(path, f"cannot read as CSV: {error}") from error
     if ragged:
         raise _ragged_rows(path, encoding, delimiter)
+    arrow = _name_columns(path, arrow, names)
     notes = [f"read as CSV, encoding {encoding}, delimiter {delimiter!r}"]
-    return SourceTable(path, _to_text_frame(arrow, path), content_hash, encoding, delimiter, notes=notes)
+    table = SourceTable(path, _to_text_frame(arrow, path), content_hash, encoding, delimiter, notes=notes)
+    table.row_numbers = _row_numbers_around_blank_lines(path, encoding, delimiter)
+    return table
+
+
+def _placeholder_names(names: list[str]) -> list[str]:
+    """Distinct names to read with; the real (possibly empty or repeated) names come after."""
+    return [f"column_{position + 1}" for position in range(len(names))]
+
+
+def _name_columns(path: Path, arrow: pa.Table, names: list[str]) -> pa.Table:
+    """Give the columns their header names: unnamed empty columns (Excel's trailing ';;')
+    are dropped, an unnamed column with data or a repeated name is refused."""
+    kept, kept_names = [], []
+    for position, name in enumerate(names):
+        column = arrow.column(position)
+        if name == "":
+            if column.null_count == len(column) or _all_blank(column):
+                continue
+            raise _reject(path, f"column {position + 1} has data but no name in the header", row=1)
+        kept.append(column)
+        kept_names.append(name)
+    repeated = sorted({name for name in kept_names if kept_names.count(name) > 1})
+    if repeated:
+        raise _reject(path, f"the header repeats the column(s) {', '.join(repeated)}", row=1)
+    return pa.table(kept, names=kept_names)
+
+
+def _all_blank(column: pa.ChunkedArray) -> bool:
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        return False
+    trimmed = pc.utf8_trim_whitespace(column)
+    return bool(pc.all(pc.fill_null(pc.equal(trimmed, ""), True)).as_py())
+
+
+def _row_numbers_around_blank_lines(path: Path, encoding: str, delimiter: str) -> np.ndarray | None:
+    """Arrow skips blank lines; when a file has any, map each data row to its real row."""
+    if encoding == "utf-16" or not _has_blank_line(path):
+        return None
+    with open(path, encoding=encoding, newline="") as handle:
+        records = csv.reader(handle, delimiter=delimiter)
+        next(records)
+        return np.array([number for number, record in enumerate(records, start=2) if record], dtype=np.int64)
+
+
+def _has_blank_line(path: Path) -> bool:
+    tail = b""
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 22), b""):
+            chunk = tail + block
+            if b"\n\n" in chunk or b"\n\r\n" in chunk:
+                # a blank line at the very end is no gap between rows
+                return bool(chunk.rstrip(b"\r\n").count(b"\n\n") or chunk.rstrip(b"\r\n").count(b"\n\r\n"))
+            tail = block[-2:]
+    return False
 
 
 def _ragged_rows(path: Path, encoding: str, delimiter: str) -> ImportRejected:
@@ -168,14 +232,6 @@ def _full_file_encoding(path: Path) -> str:
         except UnicodeDecodeError:
             return "cp1252"
     return "utf-8"
-
-
-def _all_text(path: Path, header_line: str, delimiter: str) -> dict[str, pa.DataType]:
-    names = [name.strip().strip('"') for name in header_line.split(delimiter)]
-    if len(set(names)) != len(names):
-        duplicated = sorted({name for name in names if names.count(name) > 1})
-        raise _reject(path, f"the header repeats the column(s) {', '.join(duplicated)}", row=1)
-    return {name: pa.string() for name in names}
 
 
 def _to_text_frame(arrow: pa.Table, path: Path) -> pd.DataFrame:
@@ -239,8 +295,6 @@ def _read_excel(path: Path) -> SourceTable:
     if header is None or all(cell is None for cell in header):
         raise _reject(path, "the first sheet is empty")
     names = [str(cell).strip() if cell is not None else "" for cell in header]
-    while names and names[-1] == "":
-        names.pop()
     width = len(names)
     # read-only mode leaves empty trailing cells out of a row: pad every row to the header
     data = [[*row[:width], *([None] * (width - len(row)))] for row in rows]
@@ -249,10 +303,10 @@ def _read_excel(path: Path) -> SourceTable:
     while data and all(cell is None for cell in data[-1]):
         data.pop()
     workbook.close()
-    if "" in names:
-        raise _reject(path, f"column {names.index('') + 1} of the header has no name", row=1)
-    frame = pd.DataFrame(data, columns=names, dtype=object)
-    arrow = pa.table({name: _excel_column(frame[name]) for name in names})
+    placeholders = _placeholder_names(names)
+    frame = pd.DataFrame(data, columns=placeholders, dtype=object)
+    arrow = pa.table({name: _excel_column(frame[name]) for name in placeholders})
+    arrow = _name_columns(path, arrow, names)
     notes = [f"read sheet {sheet.title!r} of an Excel workbook"]
     return SourceTable(path, _to_text_frame(arrow, path), file_hash(path), notes=notes)
 

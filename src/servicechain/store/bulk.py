@@ -7,6 +7,7 @@ Both run inside the caller's transaction, so an import still commits all or noth
 
 from __future__ import annotations
 
+import contextlib
 import io
 import itertools
 from collections.abc import Callable, Iterator
@@ -97,7 +98,7 @@ def append(
         try:
             connection.exec_driver_sql(f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {name}")
         finally:
-            raw.unregister(name)
+            _unregister(raw, name)
         if progress:
             progress(batch.num_rows)
     return len(frame)
@@ -122,6 +123,13 @@ def staged(connection: sa.Connection, frame: pd.DataFrame) -> Iterator[str]:
     try:
         yield name
     finally:
+        _unregister(raw, name)
+
+
+def _unregister(raw, name: str) -> None:  # type: ignore[no-untyped-def]
+    """Drop a registered view; after a failed statement DuckDB refuses even that, and the
+    original error is the one worth seeing."""
+    with contextlib.suppress(Exception):  # duckdb.TransactionException and friends
         raw.unregister(name)
 
 

@@ -153,7 +153,7 @@ customer_response = sa.Table(
     "customer_response",
     metadata,
     _id("customer_response"),
-    sa.Column("source_key", sa.String(128), nullable=False, unique=True),
+    sa.Column("source_key", sa.String(128), nullable=False),
     sa.Column("wave_id", sa.BigInteger, nullable=False),
     sa.Column("unit_id", sa.BigInteger, nullable=False),
     sa.Column("customer_id", sa.BigInteger),
@@ -162,6 +162,8 @@ customer_response = sa.Table(
     *_item_columns("customer"),
     sa.Column("comment", sa.Text),
     _import_id(),
+    sa.UniqueConstraint("wave_id", "source_key"),
+    comment="A response id is unique within its wave (survey tools restart numbering per wave).",
 )
 
 touchpoint_response = sa.Table(
@@ -248,12 +250,3 @@ demo_truth = sa.Table(
     sa.Column("value", sa.Text, nullable=False, comment="JSON"),
     comment="The planted parameters of the demo organisation, so analyses can be checked.",
 )
-
-FACT_TABLES = {
-    "employee-responses": employee_response,
-    "customer-responses": customer_response,
-    "touchpoints": touchpoint_response,
-    "reviews": review,
-    "kpis": unit_kpi,
-    "customer-kpis": customer_kpi,
-}

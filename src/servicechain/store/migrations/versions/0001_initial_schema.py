@@ -87,7 +87,7 @@ def upgrade() -> None:
         sa.Column("comment", sa.Text(), nullable=True),
         sa.Column("import_id", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_customer_response")),
-        sa.UniqueConstraint("source_key", name=op.f("uq_customer_response_source_key")),
+        sa.UniqueConstraint("wave_id", "source_key", name=op.f("uq_customer_response_wave_id_source_key")),
     )
     op.create_table(
         "demo_truth",

@@ -1,0 +1,51 @@
+"""Importing online reviews: an overall rating and any ``aspect_*`` ratings on its scale."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from servicechain.ingest.context import UNIT_HINT, Counts, ImportContext, optional_column, unit_lookup
+from servicechain.ingest.kinds import is_aspect_column
+from servicechain.ingest.problems import describe_cell
+from servicechain.ingest.stored import stored_values
+from servicechain.store import schema
+from servicechain.store.bulk import allocate_ids, append
+
+
+def import_reviews(ctx: ImportContext) -> Counts:
+    """Reviews by (source, review_id); those already stored are skipped."""
+    typed, log, raw = ctx.typed, ctx.log, ctx.raw
+    typed["source"] = typed["source"].str.lower()  # 'Google' and 'google' are one source
+    ctx.check_unique(["source", "review_id"])
+    unit_ids = ctx.resolve("unit_code", unit_lookup(ctx.connection), "unit_code", UNIT_HINT)
+    top = typed["rating_max"]
+    log.add_mask((top <= 0).fillna(False).to_numpy(), "rating_max", "must be above 0")
+    aspects = [column for column in typed.columns if is_aspect_column(column)]
+    for column in ["rating", *aspects]:
+        outside = ((typed[column] < 0) | (typed[column] > top)).fillna(False).to_numpy()
+        log.add_mask(outside, column, describe_cell(raw[column], "{value} is outside 0..rating_max"))
+    if log:
+        return Counts()
+    rows = pd.DataFrame(
+        {
+            "source": typed["source"],
+            "source_key": typed["review_id"],
+            "unit_id": unit_ids.astype("int64"),
+            "posted_at": typed["posted_at"],
+            "rating": typed["rating"],
+            "rating_max": top,
+            "language": optional_column(ctx, "language"),
+            "text": optional_column(ctx, "text"),
+            "import_id": ctx.import_id,
+        }
+    )
+    stored = stored_values(ctx.connection, "review", rows[["source", "source_key"]], [])
+    is_stored = stored["_stored"].to_numpy(dtype=bool)
+    fresh = rows[~is_stored].copy()
+    fresh.insert(0, "id", allocate_ids(ctx.connection, schema.review, len(fresh)))
+    append(ctx.connection, schema.review, fresh)
+    ratings = typed.loc[~is_stored, aspects].assign(review_id=fresh["id"].to_numpy())
+    long = ratings.melt(id_vars="review_id", var_name="aspect", value_name="rating").dropna(subset=["rating"])
+    long["aspect"] = long["aspect"].str.removeprefix("aspect_")
+    append(ctx.connection, schema.review_aspect, long[["review_id", "aspect", "rating"]])
+    return Counts(inserted=len(fresh), skipped=int(is_stored.sum()), notes=ctx.notes)

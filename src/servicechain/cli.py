@@ -35,7 +35,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console(soft_wrap=True)
+# piped output (CI logs, `make demo`) gets room for the tables instead of 80 columns
+console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 140)
 errors = Console(stderr=True, soft_wrap=True)
 _state: dict[str, str | None] = {"db": None}
 

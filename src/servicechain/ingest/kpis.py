@@ -23,8 +23,7 @@ from servicechain.ingest.context import (
 )
 from servicechain.ingest.kinds import FRACTION_METRICS, KNOWN_METRICS
 from servicechain.ingest.problems import quoted
-from servicechain.ingest.stored import differs as value_differs
-from servicechain.ingest.stored import stored_values
+from servicechain.ingest.stored import Stored, stored_values
 from servicechain.store import schema
 from servicechain.store.bulk import append, read_frame, staged
 
@@ -105,24 +104,19 @@ def import_customer_kpis(ctx: ImportContext) -> Counts:
 def _write_or_replace(
     ctx: ImportContext,
     rows: pd.DataFrame,
-    stored: pd.DataFrame,
+    stored: Stored,
     values: list[str],
     *,
     scope: list[str],
     table: str,
 ) -> Counts:
     """Append new rows; same values are skipped; different ones need ``--replace``."""
-    is_stored = stored["_stored"].to_numpy(dtype=bool)
-    differs = np.zeros(len(rows), dtype=bool)
-    for column in values:
-        incoming = rows[column].astype("Float64") if column == "retained" else rows[column]
-        old = stored[column].map(lambda v: np.nan if pd.isna(v) else float(v))
-        differs |= value_differs(old, incoming.reset_index(drop=True))
-    conflict = is_stored & differs
+    is_stored = stored.mask
+    conflict = stored.changed(rows, values)
     if ctx.replace:
         _replace_periods(ctx, rows, scope, table)
         return Counts(inserted=int((~is_stored).sum()), updated=int(conflict.sum()),
-                      skipped=int((is_stored & ~differs).sum()), notes=ctx.notes)  # fmt: skip
+                      skipped=int((is_stored & ~conflict).sum()), notes=ctx.notes)  # fmt: skip
     if conflict.any():
         _refuse_changes(ctx, rows, stored, values, conflict)
         return Counts()
@@ -154,13 +148,13 @@ def _replace_periods(ctx: ImportContext, rows: pd.DataFrame, scope: list[str], t
 
 
 def _refuse_changes(
-    ctx: ImportContext, rows: pd.DataFrame, stored: pd.DataFrame, values: list[str], conflict: np.ndarray
+    ctx: ImportContext, rows: pd.DataFrame, stored: Stored, values: list[str], conflict: np.ndarray
 ) -> None:
     """A problem per row whose value differs from the stored one, pointing to ``--replace``."""
     periods = ", ".join(sorted(rows.loc[conflict, "period"].unique()))
 
     def describe(position: int) -> str:
-        shown = ", ".join(f"{c} {stored[c].iloc[position]}" for c in values)
+        shown = ", ".join(f"{c} {stored.values.loc[position, c]!s}" for c in values)
         return (
             f"differs from what is stored for period {rows['period'].iloc[position]} ({shown}); "
             f"to correct period(s) {periods}, import again with --replace"

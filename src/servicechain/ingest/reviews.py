@@ -40,7 +40,7 @@ def import_reviews(ctx: ImportContext) -> Counts:
         }
     )
     stored = stored_values(ctx.connection, "review", rows[["source", "source_key"]], [])
-    is_stored = stored["_stored"].to_numpy(dtype=bool)
+    is_stored = stored.mask
     fresh = rows[~is_stored].copy()
     fresh.insert(0, "id", allocate_ids(ctx.connection, schema.review, len(fresh)))
     append(ctx.connection, schema.review, fresh)

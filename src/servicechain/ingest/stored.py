@@ -1,6 +1,8 @@
-"""What the store already holds for the rows of a file, aligned with the file's rows."""
+"""What the store already holds for the rows of a file."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -9,14 +11,35 @@ import sqlalchemy as sa
 from servicechain.store.bulk import read_frame, staged
 
 
+@dataclass
+class Stored:
+    """The file rows whose key is already stored, with the stored values of those rows only.
+
+    ``mask`` has one entry per file row; ``values`` is indexed by file position (0-based)
+    and holds just the stored rows, so a first import of 10M rows builds nothing large.
+    """
+
+    mask: np.ndarray
+    values: pd.DataFrame
+
+    def changed(self, incoming: pd.DataFrame, columns: list[str]) -> np.ndarray:
+        """Per file row: stored, and some of ``columns`` differ from the file's values."""
+        result = np.zeros(len(self.mask), dtype=bool)
+        if self.values.empty:
+            return result
+        positions = self.values.index.to_numpy()
+        subset = incoming.iloc[positions]
+        differ = np.zeros(len(positions), dtype=bool)
+        for column in columns:
+            differ |= differs(self.values[column], subset[column])
+        result[positions] = differ
+        return result
+
+
 def stored_values(
     connection: sa.Connection, table: str, keys: pd.DataFrame, value_columns: list[str]
-) -> pd.DataFrame:
-    """Stored ``value_columns`` for each row's key (columns named as in ``table``).
-
-    The result has one row per file row (NaN/None where nothing is stored) and a boolean
-    column ``_stored``.
-    """
+) -> Stored:
+    """Which rows' keys (columns named as in ``table``) are stored, and their stored values."""
     frame = keys.reset_index(drop=True).assign(_position=np.arange(len(keys)))
     condition = " AND ".join(f"t.{c} = s.{c}" for c in keys.columns)
     values = "".join(f", t.{c}" for c in value_columns)
@@ -24,19 +47,15 @@ def stored_values(
         found = read_frame(
             connection, f"SELECT s._position{values} FROM {stage} s JOIN {table} t ON {condition}"
         )
-    aligned = pd.DataFrame(index=np.arange(len(keys)), columns=value_columns, dtype=object)
     positions = found["_position"].to_numpy(dtype=np.int64)
-    for column in value_columns:
-        aligned.loc[positions, column] = found[column].to_numpy(dtype=object)
-    aligned["_stored"] = False
-    aligned.loc[positions, "_stored"] = True
-    return aligned
+    mask = np.zeros(len(keys), dtype=bool)
+    mask[positions] = True
+    return Stored(mask, found.drop(columns="_position").set_axis(positions).sort_index())
 
 
 def differs(stored: pd.Series, incoming: pd.Series) -> np.ndarray:
-    """Cells whose numbers differ (two missing values are equal; 4 equals 4.0)."""
-    left = pd.to_numeric(stored.astype(object).where(stored.notna(), np.nan), errors="coerce")
-    right = pd.to_numeric(incoming.astype(object).where(incoming.notna(), np.nan), errors="coerce")
-    a, b = left.to_numpy(dtype=float), right.to_numpy(dtype=float)
+    """Cells whose numbers differ (two missing values are equal; 4 equals 4.0; True is 1)."""
+    a = pd.to_numeric(stored, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    b = pd.to_numeric(incoming, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     both_missing = np.isnan(a) & np.isnan(b)
     return ~both_missing & ~np.isclose(a, b, rtol=1e-9, atol=1e-12, equal_nan=False)

@@ -34,7 +34,7 @@ from servicechain.ingest.context import (
     unit_lookup,
 )
 from servicechain.ingest.problems import describe_cell
-from servicechain.ingest.stored import differs, stored_values
+from servicechain.ingest.stored import stored_values
 from servicechain.instruments import load_default_instruments
 from servicechain.settings import PLACEHOLDER_SECRET, get_settings
 from servicechain.store import schema
@@ -94,10 +94,8 @@ def _write_new(
     """Append rows not yet stored; a stored row with another unit or other answers is a problem."""
     compared = [c for c in rows.columns if c == "unit_id" or c in _ANSWER_COLUMNS]
     stored = stored_values(ctx.connection, table.name, rows[key], compared)
-    is_stored = stored["_stored"].to_numpy(dtype=bool)
-    changed = np.zeros(len(rows), dtype=bool)
-    for column in compared:
-        changed |= is_stored & differs(stored[column], rows[column].reset_index(drop=True))
+    is_stored = stored.mask
+    changed = stored.changed(rows, compared)
     ctx.log.add_mask(
         changed,
         "response_id",

@@ -13,6 +13,7 @@ from servicechain.ingest.context import (
     unit_lookup,
 )
 from servicechain.ingest.problems import quoted
+from servicechain.ingest.stored import stored_values
 from servicechain.store import schema
 from servicechain.store.bulk import allocate_ids, append, read_frame, staged
 
@@ -26,30 +27,6 @@ KIND_SYNONYMS = {
 }  # fmt: skip
 
 
-def _comparable(value: object) -> object:
-    """One spelling per value, whatever the engine or pandas returned (NaN, NaT, Timestamp, 4.0)."""
-    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return None if pd.isna(value) else value.date()
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        return float(value)
-    return value
-
-
-def _changed(existing: pd.DataFrame, incoming: pd.DataFrame, columns: list[str]) -> np.ndarray:
-    """Rows of ``incoming`` (aligned with ``existing``) whose values differ."""
-    differs = np.zeros(len(incoming), dtype=bool)
-    for column in columns:
-        # a list, not Series.map: map would turn None back into NaN, and NaN != NaN
-        left = np.array([_comparable(v) for v in existing[column].astype(object)], dtype=object)
-        right = np.array([_comparable(v) for v in incoming[column].astype(object)], dtype=object)
-        differs |= left != right
-    return differs
-
-
 def _upsert(ctx: ImportContext, table: sa.Table, rows: pd.DataFrame, value_columns: list[str]) -> Counts:
     """Insert rows with new codes and update rows whose values changed (matched on ``code``).
 
@@ -57,24 +34,18 @@ def _upsert(ctx: ImportContext, table: sa.Table, rows: pd.DataFrame, value_colum
     so stored units that the file does not mention are not reported.
     """
     connection = ctx.connection
-    with staged(connection, rows[["code"]]) as stage:
-        existing = read_frame(
-            connection,
-            f"SELECT t.id, t.code, {', '.join('t.' + c for c in value_columns)} "
-            f"FROM {table.name} t JOIN {stage} s ON s.code = t.code",
-        )
-    existing = existing.rename(columns={"id": "stored_id"})
-    merged = rows.merge(existing, on="code", how="left", suffixes=("", "_old"), indicator=True)
-    is_new = (merged["_merge"] == "left_only").to_numpy()
-    old = merged[[f"{c}_old" for c in value_columns]].set_axis(value_columns, axis=1)
-    changed = ~is_new & _changed(old, merged, value_columns)
+    stored = stored_values(connection, table.name, rows[["code"]], ["id", *value_columns])
+    is_new = ~stored.mask
+    changed = stored.changed(rows, value_columns)
     new_rows = rows[is_new].copy()
     if "id" not in new_rows:
         new_rows.insert(0, "id", allocate_ids(connection, table, len(new_rows)))
     new_rows = new_rows.drop(columns=["_row"], errors="ignore")
     append(connection, table, new_rows, lambda n: ctx.report("writing", n, len(rows)))
-    updates = merged.loc[changed, ["stored_id", *value_columns]].rename(columns={"stored_id": "id"})
-    if len(updates):
+    if changed.any():
+        updates = rows.loc[changed, value_columns].assign(
+            id=stored.values.loc[np.flatnonzero(changed), "id"].to_numpy()
+        )
         # CAST: a column that is empty in every changed row arrives untyped from the stage
         dialect = connection.dialect
         assignments = ", ".join(
@@ -84,7 +55,7 @@ def _upsert(ctx: ImportContext, table: sa.Table, rows: pd.DataFrame, value_colum
             connection.exec_driver_sql(
                 f"UPDATE {table.name} SET {assignments} FROM {stage} s WHERE {table.name}.id = s.id"
             )
-    in_file = merged["_row"].to_numpy() > 0 if "_row" in merged else np.ones(len(merged), dtype=bool)
+    in_file = rows["_row"].to_numpy() > 0 if "_row" in rows else np.ones(len(rows), dtype=bool)
     return Counts(int(is_new.sum()), int(changed.sum()), int((in_file & ~is_new & ~changed).sum()))
 
 

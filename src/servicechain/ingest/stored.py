@@ -54,8 +54,34 @@ def stored_values(
 
 
 def differs(stored: pd.Series, incoming: pd.Series) -> np.ndarray:
-    """Cells whose numbers differ (two missing values are equal; 4 equals 4.0; True is 1)."""
-    a = pd.to_numeric(stored, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    b = pd.to_numeric(incoming, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    both_missing = np.isnan(a) & np.isnan(b)
-    return ~both_missing & ~np.isclose(a, b, rtol=1e-9, atol=1e-12, equal_nan=False)
+    """Cells whose values differ, whatever spelling the engine or pandas used.
+
+    Numbers compare as numbers (4 equals 4.0; True is 1; two missing values are equal);
+    other values (text, dates) through :func:`_comparable`.
+    """
+    a = pd.to_numeric(stored, errors="coerce")
+    b = pd.to_numeric(incoming, errors="coerce")
+    numeric = bool((a.notna().to_numpy() | stored.isna().to_numpy()).all()) and bool(
+        (b.notna().to_numpy() | incoming.isna().to_numpy()).all()
+    )
+    if not numeric:
+        left = np.array([_comparable(v) for v in stored.astype(object)], dtype=object)
+        right = np.array([_comparable(v) for v in incoming.astype(object)], dtype=object)
+        return left != right
+    x = a.to_numpy(dtype=float, na_value=np.nan)
+    y = b.to_numpy(dtype=float, na_value=np.nan)
+    both_missing = np.isnan(x) & np.isnan(y)
+    return ~both_missing & ~np.isclose(x, y, rtol=1e-9, atol=1e-12, equal_nan=False)
+
+
+def _comparable(value: object) -> object:
+    """One spelling per value (None for NaN/NaT/NA; a date for a midnight Timestamp)."""
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date() if value == value.normalize() else value.to_pydatetime()
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return float(value)
+    return value

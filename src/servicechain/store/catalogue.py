@@ -53,8 +53,7 @@ def register_instrument(connection: sa.Connection, instrument: Instrument) -> bo
     return True
 
 
-def register_default_instruments(engine: sa.Engine) -> None:
+def register_default_instruments(connection: sa.Connection) -> None:
     """Make sure the shipped employee, customer and touchpoint instruments are stored."""
-    with engine.begin() as connection:
-        for instrument in load_default_instruments().values():
-            register_instrument(connection, instrument)
+    for instrument in load_default_instruments().values():
+        register_instrument(connection, instrument)

@@ -92,17 +92,30 @@ def _safe_url(url: str) -> str:
     return sa.engine.make_url(url).render_as_string(hide_password=True)
 
 
+MIGRATION_LOCK = 0x5E7C4A1  # PostgreSQL advisory lock key: one migrating process at a time
+
+
 def migrate(engine: sa.Engine) -> bool:
-    """Bring the schema to the newest revision; returns True when something was applied."""
+    """Bring the schema to the newest revision; returns True when something was applied.
+
+    On PostgreSQL, processes starting together on a new database wait for each other
+    (advisory lock), so the schema and the shipped instruments are created once.
+    """
     config = _alembic_config()
     head = ScriptDirectory.from_config(config).get_current_head()
     with engine.connect() as connection:
-        current = MigrationContext.configure(connection).get_current_revision()
-    if current == head:
-        return False
+        if MigrationContext.configure(connection).get_current_revision() == head:
+            return False  # the common case, without taking a lock
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+        if MigrationContext.configure(connection).get_current_revision() == head:
+            return False  # another process migrated while we waited
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+        from servicechain.store.catalogue import register_default_instruments
+
+        register_default_instruments(connection)
     return True
 
 
@@ -116,8 +129,6 @@ def open_store(url: str | None = None, *, apply_migrations: bool = True) -> Stor
     except ModuleNotFoundError as error:
         raise UserError(f"no driver for {url!r}: {error}") from error
     with _translate_busy(url):
-        if apply_migrations and migrate(engine):
-            from servicechain.store.catalogue import register_default_instruments
-
-            register_default_instruments(engine)
+        if apply_migrations:
+            migrate(engine)
     return Store(url=url, engine=engine)

@@ -137,3 +137,8 @@ def test_an_invalid_value_in_the_toml_file_is_refused(tmp_path: Path) -> None:
     (tmp_path / "servicechain.toml").write_text('database_url = "sqlite:///x.db"\n', encoding="utf-8")
     with pytest.raises(ValidationError, match="unsupported database URL"):
         Settings()
+
+
+def test_response_digests_have_their_own_key_or_the_secret_key() -> None:
+    assert Settings(secret_key="s3cret").response_digest_key == "s3cret"
+    assert Settings(secret_key="s3cret", digest_key="d1gest").response_digest_key == "d1gest"

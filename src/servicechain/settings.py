@@ -46,9 +46,18 @@ class Settings(BaseSettings):
     language: Literal["nl", "en"] = Field(default="nl", description="Default language.")
     secret_key: str = Field(
         default=PLACEHOLDER_SECRET,
-        description="Signs sessions and tokens and keys the digests of employee response ids; "
-        "keep it stable (a new key makes earlier employee files look new).",
+        description="Signs sessions and tokens (the server refuses the placeholder).",
     )
+    digest_key: str | None = Field(
+        default=None,
+        description="Keys the digests of employee response ids (default: secret_key). Keep it "
+        "stable: a new key makes earlier employee files look new. Set it to rotate secret_key freely.",
+    )
+
+    @property
+    def response_digest_key(self) -> str:
+        """The key of employee response digests."""
+        return self.digest_key or self.secret_key
 
     @field_validator("database_url")
     @classmethod

@@ -116,7 +116,7 @@ _ANSWER_COLUMNS = {key for instrument in load_default_instruments().values() for
 
 def response_digest(wave: str, response_id: str) -> str:
     """HMAC-SHA256 of wave and source response id under the installation's secret key."""
-    key = get_settings().secret_key.encode()
+    key = get_settings().response_digest_key.encode()
     return hmac.new(key, f"{wave}\x1f{response_id}".encode(), hashlib.sha256).hexdigest()
 
 
@@ -135,10 +135,10 @@ def import_employee_responses(ctx: ImportContext) -> Counts:
     )  # fmt: skip
     if ctx.log:
         return Counts()
-    if get_settings().secret_key == PLACEHOLDER_SECRET:
+    if get_settings().response_digest_key == PLACEHOLDER_SECRET:
         ctx.notes.append(
-            "SERVICECHAIN_SECRET_KEY is the placeholder: set your own secret key so that stored "
-            "response digests cannot be recomputed from the survey tool's ids"
+            "SERVICECHAIN_SECRET_KEY (or SERVICECHAIN_DIGEST_KEY) is the placeholder: set your own "
+            "key so that stored response digests cannot be recomputed from the survey tool's ids"
         )
     digests = [
         response_digest(wave, response)

@@ -789,3 +789,17 @@ def test_employee_responses_store_no_identity(store: Store, tmp_path: Path) -> N
         assert "M1" not in row.source_key and "M2" not in row.source_key
         assert type(row.submitted_on) is date
     assert sorted(row.submitted_on for row in rows) == [date(2026, 9, 15), date(2026, 9, 16)]
+
+
+def test_answer_labels_in_either_language_are_read_as_their_number(store: Store, tmp_path: Path) -> None:
+    """Some survey tools export 'Helemaal eens' instead of 5."""
+    seed_organisation(store, tmp_path)
+    keys = load_default_instruments()["employee"].item_keys
+    labels = {"eng_enthusiasm": "Helemaal eens", "eng_pride": "oneens", "eng_extra_mile": "Agree"}
+    answers = [labels.get(key, "8" if key == "enps" else "3") for key in keys]
+    header = f"response_id,wave,unit_code,submitted_at,{','.join(keys)}"
+    text = f"{header}\nM1,MW-2026-Q3,L-UTR,2026-09-15,{','.join(answers)}\n"
+    import_file(store, "employee-responses", write(tmp_path, "labels.csv", text))
+    table = schema.employee_response
+    row = select_rows(store, sa.select(table.c.eng_enthusiasm, table.c.eng_pride, table.c.eng_extra_mile))
+    assert [tuple(r) for r in row] == [(5, 2, 4)]

@@ -99,6 +99,18 @@ def not_applicable_as_missing(cells: pd.Series) -> pd.Series:
     return cells.where(~cells.str.lower().isin(NOT_APPLICABLE_WORDS).fillna(False).to_numpy())
 
 
+def labels_as_numbers(cells: pd.Series, labels: dict[str, int]) -> pd.Series:
+    """Answer labels (any case) replaced by their number; other cells stay as they are."""
+    lowered = cells.str.lower().str.strip()
+    known = lowered.isin(list(labels)).fillna(False).to_numpy()
+    if not known.any():
+        return cells
+    numbers = lowered[known].map(labels).astype(str)
+    result = cells.copy()
+    result[known] = numbers.to_numpy()
+    return result
+
+
 def dutch_decimals(cells: pd.Series) -> pd.Series:
     """Numbers as Dutch Excel writes them in a ``;`` or tab file, rewritten with a decimal point.
 

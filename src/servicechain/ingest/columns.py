@@ -55,13 +55,17 @@ def scale_item(
     required: bool = True,
     nullable: bool = True,
     not_applicable: bool = False,
+    labels: dict[str, int] | None = None,
 ) -> Column:
     """An answer on a scale from ``low`` to ``high``; empty (or ``n.v.t.`` where the scale
-    allows it) means not applicable."""
+    allows it) means not applicable. ``labels`` maps answer texts (``Helemaal eens``) to
+    their value, for survey tools that export the label instead of the number."""
 
     def parse(column: pd.Series) -> cells.Parsed:
         if not_applicable:
             column = cells.not_applicable_as_missing(column)
+        if labels:
+            column = cells.labels_as_numbers(column, labels)
         return cells.integer_in_range(column, low, high)
 
     return Column(

@@ -56,6 +56,7 @@ def _items(instrument: Instrument) -> list[Column]:
                 scale.max,
                 nullable=not item.required,
                 not_applicable=scale.not_applicable,
+                labels=scale.label_values(),
             )
         )
     return columns

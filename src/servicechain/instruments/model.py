@@ -32,6 +32,16 @@ class Scale(BaseModel):
     not_applicable: bool = False
     labels: dict[str, list[str]] = Field(default_factory=dict)
 
+    def label_values(self) -> dict[str, int]:
+        """``{label: value}`` in every language, when the scale labels each point (lowercase)."""
+        points = self.max - self.min + 1
+        return {
+            label.lower(): self.min + position
+            for texts in self.labels.values()
+            if len(texts) == points
+            for position, label in enumerate(texts)
+        }
+
     def describe(self) -> str:
         """``1..5`` style description used in error messages."""
         return f"{self.min}..{self.max}"

@@ -803,3 +803,24 @@ def test_answer_labels_in_either_language_are_read_as_their_number(store: Store,
     table = schema.employee_response
     row = select_rows(store, sa.select(table.c.eng_enthusiasm, table.c.eng_pride, table.c.eng_extra_mile))
     assert [tuple(r) for r in row] == [(5, 2, 4)]
+
+
+def test_a_named_sheet_of_a_workbook_is_read(store: Store, tmp_path: Path) -> None:
+    seed_organisation(store, tmp_path)
+    workbook = Workbook()
+    workbook.active.title = "Toelichting"
+    workbook.active.append(["Deze map bevat de klanten van Q3"])
+    sheet = workbook.create_sheet("Klanten")
+    sheet.append(["customer_code", "home_unit_code", "segment"])
+    sheet.append(["C9", "L-AMF", "zakelijk"])
+    workbook.save(tmp_path / "export.xlsx")
+
+    with pytest.raises(ImportRejected) as refused:
+        import_file(store, "customers", tmp_path / "export.xlsx", sheet="Klant")
+    assert str(refused.value.problems[0]) == (
+        "export.xlsx::: no sheet named 'Klant'; the workbook has 'Toelichting', 'Klanten'"
+    )
+    result = import_file(store, "customers", tmp_path / "export.xlsx", sheet="Klanten")
+    assert (result.inserted, result.rows) == (1, 1)
+    segments = select_rows(store, sa.select(schema.customer.c.segment).where(schema.customer.c.code == "C9"))
+    assert [tuple(r) for r in segments] == [("zakelijk",)]

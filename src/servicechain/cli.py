@@ -128,6 +128,9 @@ def import_command(
         Path | None,
         typer.Option("--mapping", help="YAML file renaming the source's columns to ours."),
     ] = None,
+    sheet: Annotated[
+        str | None, typer.Option("--sheet", help="Excel: the worksheet to read (default: the first).")
+    ] = None,
     replace: Annotated[
         bool,
         typer.Option("--replace", help="KPIs: replace the stored values of the periods this file covers."),
@@ -146,7 +149,7 @@ def import_command(
                 raise ServicechainError(f"{given} is a folder, not a file")
         store = _open()
         with progress_display() as progress:
-            result = import_file(store, kind, file, mapping=mapping, replace=replace,
+            result = import_file(store, kind, file, mapping=mapping, sheet=sheet, replace=replace,
                                  progress=_ProgressBars(progress, file.name))  # fmt: skip
         console.print(result.summary(), highlight=False)
         for note in result.notes:

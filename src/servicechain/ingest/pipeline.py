@@ -64,27 +64,32 @@ def import_file(
     path: Path | str,
     *,
     mapping: Path | str | None = None,
+    sheet: str | None = None,
     replace: bool = False,
     progress: ProgressHook | None = None,
 ) -> ImportResult:
     """Import one file of ``kind``; all of it or, on any problem, nothing (raises ImportRejected).
 
-    A file is recognised by its bytes together with the mapping's: the same file with a
-    corrected mapping is imported again.
+    A file is recognised by its bytes together with the mapping's and the sheet's name:
+    the same file with a corrected mapping, or another sheet of it, is imported again.
     """
     if kind not in KINDS:
         raise UserError(f"unknown import kind {kind!r}: choose one of {', '.join(KINDS)}")
     path = Path(path)
     if progress:
         progress("reading", 0, 0)
-    source = read_source(path)
+    source = read_source(path, sheet=sheet)
     renames: dict[str, str | None] = {}
     mapping_name = path.name
+    identity = [source.content_hash]
     if mapping is not None:
         mapping_path = Path(mapping)
         renames, mapping_name = load_mapping(mapping_path), mapping_path.name
-        identity = source.content_hash + file_hash(mapping_path)
-        source.content_hash = hashlib.sha256(identity.encode()).hexdigest()
+        identity.append(file_hash(mapping_path))
+    if sheet is not None:
+        identity.append(f"sheet:{sheet}")
+    if len(identity) > 1:
+        source.content_hash = hashlib.sha256("|".join(identity).encode()).hexdigest()
     source.frame, problems = apply_mapping(source.frame, renames, mapping_name)
     if problems:
         raise ImportRejected(problems)

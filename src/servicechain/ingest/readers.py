@@ -36,8 +36,11 @@ CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 
 
-def read_source(path: Path) -> SourceTable:
-    """Read a CSV, XLSX or Parquet file into text cells, refusing empty or unreadable files."""
+def read_source(path: Path, *, sheet: str | None = None) -> SourceTable:
+    """Read a CSV, XLSX or Parquet file into text cells, refusing empty or unreadable files.
+
+    ``sheet`` picks a worksheet of a workbook by name (default: the first).
+    """
     # Not a problem *in* a file but a mistake on the command line: one line, no problem list.
     if not path.exists():
         raise UserError(f"file not found: {path}")
@@ -46,8 +49,10 @@ def read_source(path: Path) -> SourceTable:
     if path.stat().st_size == 0:
         raise reject(path, "the file is empty")
     suffix = path.suffix.lower()
+    if sheet is not None and suffix not in EXCEL_SUFFIXES:
+        raise UserError(f"--sheet applies to Excel workbooks only, and {path.name} is not one")
     if suffix in EXCEL_SUFFIXES:
-        table = _read_excel(path)
+        table = _read_excel(path, sheet)
     elif suffix == ".parquet":
         table = _read_parquet(path)
     elif suffix in CSV_SUFFIXES or suffix == "":
@@ -67,18 +72,24 @@ def _read_parquet(path: Path) -> SourceTable:
     return SourceTable(path, to_text_frame(arrow, path), file_hash(path), notes=["read as Parquet"])
 
 
-def _read_excel(path: Path) -> SourceTable:
+def _read_excel(path: Path, sheet_name: str | None = None) -> SourceTable:
     from openpyxl import load_workbook  # imported here: only Excel users pay for it
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many types for a broken file
         raise reject(path, f"cannot read as Excel workbook: {error}") from error
-    sheet = workbook.worksheets[0]
+    if sheet_name is None:
+        sheet = workbook.worksheets[0]
+    elif sheet_name in workbook.sheetnames:
+        sheet = workbook[sheet_name]
+    else:
+        available = ", ".join(repr(name) for name in workbook.sheetnames)
+        raise reject(path, f"no sheet named {sheet_name!r}; the workbook has {available}")
     rows = sheet.iter_rows(values_only=True)
     header = next(rows, None)
     if header is None or all(cell is None for cell in header):
-        raise reject(path, "the first sheet is empty")
+        raise reject(path, f"sheet {sheet.title!r} is empty")
     names = [str(cell).strip() if cell is not None else "" for cell in header]
     width = len(names)
     # read-only mode leaves empty trailing cells out of a row: pad every row to the header

@@ -631,6 +631,7 @@ def test_csv_and_windows_1252_read_the_same_names(store: Store, tmp_path: Path) 
         ("09-2026", "2026-09"),
         ("202609", "2026-09"),
         ("K3 2026", "2026-Q3"),
+        ("1-9-2026", "2026-09"),  # Dutch Excel turned 2026-09 into the first of the month
     ],
 )
 def test_period_spellings_are_normalised(store: Store, tmp_path: Path, written: str, stored: str) -> None:

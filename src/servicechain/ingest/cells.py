@@ -37,6 +37,7 @@ _PERIOD_PATTERNS = (
     (re.compile(r"^(\d{4})(\d{2})$"), "{0}-{1}"),
     # The first of a month is that month: Excel turns a typed "2026-09" into a date cell.
     (re.compile(r"^(\d{4})-(\d{2})-01(?:[T ]00:00(?::00(?:\.0+)?)?)?$"), "{0}-{1}"),
+    (re.compile(r"^0?1[-/.](\d{1,2})[-/.](\d{4})$"), "{1}-{0:0>2}"),  # Dutch Excel: 1-9-2026
     (re.compile(r"^(\d{4})$"), "{0}"),
 )
 

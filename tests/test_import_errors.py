@@ -253,3 +253,47 @@ def test_excel_row_numbers_are_the_ones_excel_shows(store: Store, tmp_path: Path
         "`servicechain import units` first)",
     ]
     assert snapshot(store) == before
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["Export klanten Q3 2026\n\n", "Export klanten;;\n", "Export klanten\nGemaakt op 1-10-2026\n"],
+    ids=["title and blank line", "excel title with delimiters", "two title lines"],
+)
+def test_title_lines_above_the_header_are_skipped_and_rows_still_match(
+    store: Store, tmp_path: Path, title: str
+) -> None:
+    seed_organisation(store, tmp_path)
+    body = "customer_code;home_unit_code;segment\nC7;L-UTR;particulier\nC8;L-NERGENS;zakelijk\n"
+    path = write(tmp_path, "klanten.csv", title + body)
+    header_row = title.count("\n") + 1
+    before = snapshot(store)
+    with pytest.raises(ImportRejected) as refused:
+        import_file(store, "customers", path)
+    assert str(refused.value.problems[0]) == (
+        f"klanten.csv:{header_row + 2}:home_unit_code: unknown unit code 'L-NERGENS' (not in the store: "
+        "import it with `servicechain import units` first)"
+    )
+    assert snapshot(store) == before
+    fixed = write(tmp_path, "klanten2.csv", title + body.replace("L-NERGENS", "L-AMF"))
+    result = import_file(store, "customers", fixed)
+    assert result.inserted == 2
+    assert any("title" in note for note in result.notes)
+
+
+def test_title_rows_above_an_excel_header_are_skipped(store: Store, tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    seed_organisation(store, tmp_path)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Klantenbestand Q3"])
+    sheet.append([])
+    sheet.append(["customer_code", "home_unit_code", "segment"])
+    sheet.append(["C7", "L-NERGENS", "particulier"])
+    workbook.save(tmp_path / "klanten.xlsx")
+    with pytest.raises(ImportRejected) as refused:
+        import_file(store, "customers", tmp_path / "klanten.xlsx")
+    assert str(refused.value.problems[0]).startswith(
+        "klanten.xlsx:4:home_unit_code: unknown unit code 'L-NERGENS'"
+    )

@@ -27,6 +27,7 @@ from servicechain.ingest.source import (
 )
 
 DELIMITERS = (",", ";", "\t")
+MAX_TITLE_LINES = 10
 
 
 def detect_encoding(sample: bytes) -> str:
@@ -51,6 +52,25 @@ def detect_delimiter(header_line: str) -> str:
     return best if counts[best] > 0 else ","
 
 
+def find_header(lines: list[str]) -> tuple[int, str]:
+    """Index of the header line and its delimiter.
+
+    The header is the first line with at least two named fields: title lines ("Export
+    medewerkers Q3", or "Export;;;" as Excel saves them) and blank lines above it are
+    skipped. Every import kind has at least three columns, so no header has fewer than two.
+    """
+    for index, line in enumerate(lines[: MAX_TITLE_LINES + 1]):
+        best = max(DELIMITERS, key=lambda delimiter: _named_fields(line, delimiter))
+        if _named_fields(line, best) >= 2:
+            return index, best
+    return 0, detect_delimiter(lines[0])
+
+
+def _named_fields(line: str, delimiter: str) -> int:
+    fields = next(csv.reader([line], delimiter=delimiter), [])
+    return sum(1 for field in fields if field.strip())
+
+
 def read_csv_file(path: Path) -> SourceTable:
     """Read a CSV file into text cells (see the module docstring for what is detected)."""
     content_hash = file_hash(path)
@@ -62,9 +82,9 @@ def read_csv_file(path: Path) -> SourceTable:
     text_sample = sample.decode(encoding, errors="replace").lstrip("\ufeff")
     if not text_sample.strip():
         raise reject(path, "the file is empty")
-    header_line = text_sample.splitlines()[0]
-    delimiter = detect_delimiter(header_line)
-    names = [name.strip() for name in next(csv.reader([header_line], delimiter=delimiter))]
+    lines = text_sample.splitlines()
+    header_index, delimiter = find_header(lines)
+    names = [name.strip() for name in next(csv.reader([lines[header_index]], delimiter=delimiter))]
     placeholders = placeholder_names(names)
     ragged: list[int] = []
 
@@ -76,7 +96,10 @@ def read_csv_file(path: Path) -> SourceTable:
         arrow = pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(
-                encoding=encoding, block_size=1 << 24, column_names=placeholders, skip_rows=1
+                encoding=encoding,
+                block_size=1 << 24,
+                column_names=placeholders,
+                skip_rows=header_index + 1,
             ),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid_row
@@ -91,22 +114,42 @@ def read_csv_file(path: Path) -> SourceTable:
     except (pa.ArrowInvalid, UnicodeDecodeError) as error:
         raise reject(path, f"cannot read as CSV: {error}") from error
     if ragged:
-        raise _ragged_rows(path, encoding, delimiter)
+        raise _ragged_rows(path, encoding, delimiter, header_index)
     arrow = name_columns(path, arrow, names)
     notes = [f"read as CSV, encoding {encoding}, delimiter {delimiter!r}"]
-    table = SourceTable(path, to_text_frame(arrow, path), content_hash, encoding, delimiter, notes=notes)
-    table.row_numbers = _row_numbers_around_blank_lines(path, encoding, delimiter)
+    if header_index:
+        notes.append(f"skipped {header_index} title line(s) above the header on row {header_index + 1}")
+    table = SourceTable(
+        path,
+        to_text_frame(arrow, path),
+        content_hash,
+        encoding,
+        delimiter,
+        first_row=header_index + 2,
+        notes=notes,
+    )
+    table.row_numbers = _row_numbers_around_blank_lines(path, encoding, delimiter, header_index)
     return table
 
 
-def _row_numbers_around_blank_lines(path: Path, encoding: str, delimiter: str) -> np.ndarray | None:
+def _records_after_header(handle, delimiter: str, header_index: int):  # type: ignore[no-untyped-def]
+    """CSV records after the header, numbered as spreadsheet rows (the header's row + 1 on)."""
+    for _ in range(header_index):
+        handle.readline()
+    records = csv.reader(handle, delimiter=delimiter)
+    width = len(next(records))
+    return width, enumerate(records, start=header_index + 2)
+
+
+def _row_numbers_around_blank_lines(
+    path: Path, encoding: str, delimiter: str, header_index: int
+) -> np.ndarray | None:
     """Arrow skips blank lines; when a file has any, map each data row to its real row."""
     if encoding == "utf-16" or not _has_blank_line(path):
         return None
     with open(path, encoding=encoding, newline="") as handle:
-        records = csv.reader(handle, delimiter=delimiter)
-        next(records)
-        return np.array([number for number, record in enumerate(records, start=2) if record], dtype=np.int64)
+        _, records = _records_after_header(handle, delimiter, header_index)
+        return np.array([number for number, record in records if record], dtype=np.int64)
 
 
 def _has_blank_line(path: Path) -> bool:
@@ -121,12 +164,11 @@ def _has_blank_line(path: Path) -> bool:
     return False
 
 
-def _ragged_rows(path: Path, encoding: str, delimiter: str) -> ImportRejected:
+def _ragged_rows(path: Path, encoding: str, delimiter: str, header_index: int) -> ImportRejected:
     """Find the rows whose field count differs from the header's (only run on error)."""
     with open(path, encoding=encoding, newline="") as handle:
-        records = csv.reader(handle, delimiter=delimiter)
-        width = len(next(records))
-        rows = [number for number, record in enumerate(records, start=2) if record and len(record) != width]
+        width, records = _records_after_header(handle, delimiter, header_index)
+        rows = [number for number, record in records if record and len(record) != width]
     problems = [
         Problem(path.name, row, None, f"row does not have {width} fields like the header")
         for row in rows[:50]

@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from servicechain.errors import UserError
-from servicechain.ingest.csv_files import detect_delimiter, detect_encoding, read_csv_file
+from servicechain.ingest.csv_files import MAX_TITLE_LINES, detect_delimiter, detect_encoding, read_csv_file
 from servicechain.ingest.source import (
     SourceTable,
     file_hash,
@@ -87,9 +87,16 @@ def _read_excel(path: Path, sheet_name: str | None = None) -> SourceTable:
         available = ", ".join(repr(name) for name in workbook.sheetnames)
         raise reject(path, f"no sheet named {sheet_name!r}; the workbook has {available}")
     rows = sheet.iter_rows(values_only=True)
-    header = next(rows, None)
-    if header is None or all(cell is None for cell in header):
-        raise reject(path, f"sheet {sheet.title!r} is empty")
+    # title rows and blank rows above the header: the header is the first row with two names
+    header_row, header = 0, None
+    for header_row, candidate in enumerate(rows, start=1):
+        if sum(1 for cell in candidate if cell is not None and str(cell).strip()) >= 2:
+            header = candidate
+            break
+        if header_row > MAX_TITLE_LINES:
+            break
+    if header is None:
+        raise reject(path, f"sheet {sheet.title!r} has no header row (a row with two or more column names)")
     names = [str(cell).strip() if cell is not None else "" for cell in header]
     width = len(names)
     # read-only mode leaves empty trailing cells out of a row: pad every row to the header
@@ -104,7 +111,10 @@ def _read_excel(path: Path, sheet_name: str | None = None) -> SourceTable:
     arrow = pa.table({name: _excel_column(frame[name]) for name in placeholders})
     arrow = name_columns(path, arrow, names)
     notes = [f"read sheet {sheet.title!r} of an Excel workbook"]
-    return SourceTable(path, to_text_frame(arrow, path), file_hash(path), notes=notes)
+    if header_row > 1:
+        notes.append(f"skipped {header_row - 1} title row(s) above the header on row {header_row}")
+    frame = to_text_frame(arrow, path)
+    return SourceTable(path, frame, file_hash(path), first_row=header_row + 1, notes=notes)
 
 
 def _excel_column(values: pd.Series) -> pa.Array:

@@ -1,0 +1,35 @@
+"""The only place that scans raw responses: Ibis expressions pushed down into the store.
+
+:func:`measure_sums` returns, for every unit (rolled up over its subtree), period and
+measure, the sufficient statistics ``n``, ``total`` and ``total_sq``. Everything after
+that works on this small table (:mod:`servicechain.stats`, :mod:`servicechain.analysis`).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from servicechain.instruments import load_default_instruments
+from servicechain.metrics.aggregate import LONG_COLUMNS, SOURCES, period_sums
+from servicechain.metrics.backend import analytics_backend
+from servicechain.metrics.measures import Measure, Source
+from servicechain.store.engine import Store
+
+
+def measure_sums(
+    store: Store, sources: tuple[Source, ...] = ("employee", "customer", "touchpoint")
+) -> tuple[pd.DataFrame, dict[str, Measure]]:
+    """Sums per unit, period and measure of each source, and the measures by key."""
+    instruments = load_default_instruments()
+    frames, catalogue = [], {}
+    with analytics_backend(store) as backend:
+        for source in sources:
+            spec = SOURCES[source]
+            long, measures = period_sums(backend, spec, instruments[spec.instrument])
+            frames.append(long)
+            catalogue.update({measure.key: measure for measure in measures})
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=LONG_COLUMNS)
+    return table, catalogue
+
+
+__all__ = ["LONG_COLUMNS", "Measure", "analytics_backend", "measure_sums"]

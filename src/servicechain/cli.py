@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from pydantic import ValidationError
 from rich.console import Console
@@ -216,6 +217,110 @@ def demo(
     if export_dir:
         console.print(f"source files written to {export_dir}", highlight=False)
     console.print("next: `servicechain status`", style="dim")
+
+
+HEADLINE = ["engagement_index", "ce_index", "nps", "touchpoint_satisfaction"]
+
+
+@contextmanager
+def _steps(total: int) -> Iterator[Callable[[str], None]]:
+    """A progress bar advanced once per named step of a long analysis."""
+    with progress_display() as progress:
+        task = progress.add_task("starting", total=total)
+        first = [True]
+
+        def advance(description: str) -> None:
+            progress.update(task, advance=0 if first[0] else 1, description=description)
+            first[0] = False
+
+        yield advance
+        progress.update(task, completed=total)
+
+
+def _records(frame: pd.DataFrame) -> str:
+    return frame.to_json(orient="records", indent=2, force_ascii=False) + "\n"
+
+
+@app.command()
+def scorecard(
+    unit: Annotated[str | None, typer.Option(help="A unit code: that unit and everything below it.")] = None,
+    period: Annotated[
+        str | None, typer.Option(help="A period such as 2026-Q3, or 'all' (default: the latest period).")
+    ] = None,
+    level: Annotated[
+        str | None, typer.Option(help="Only units of this level (kind): location, region, team, ...")
+    ] = None,
+    measure: Annotated[
+        list[str] | None,
+        typer.Option(help="Measure key, repeatable (default: headline measures on screen, all in files)."),
+    ] = None,
+    top: Annotated[
+        int | None, typer.Option(help="Show the N strongest and N weakest units on the first measure.", min=1)
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON records instead of a table.")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
+    lang: Annotated[str | None, typer.Option("--lang", help="nl or en (default: the setting).")] = None,
+) -> None:
+    """Per unit and measure: n, mean with 95% interval, shrunk value, percentile, funnel flag.
+
+    Employee results of groups below the anonymity threshold are shown as suppressed, never as numbers.
+    """
+    from servicechain.analysis.scorecard import FIELDS, SOURCES, build_scorecard, step_count
+    from servicechain.terminal import ranking_table, scorecard_table, word
+
+    with _user_errors():
+        if as_json and as_csv:
+            raise ServicechainError("choose one of --json and --csv")
+        language = _language(lang)
+        store = _open()
+        with _steps(step_count(SOURCES)) as step:
+            card = build_scorecard(store, unit=unit, level=level, on_step=step,
+                                   period=None if period in (None, "all") else period)  # fmt: skip
+        if period is None and len(card):
+            card = card[card["period"] == card["period"].max()]
+        known = set(card["measure"])
+        for key in measure or []:
+            if key not in known:
+                raise ServicechainError(f"unknown measure {key!r}; choose from {', '.join(sorted(known))}")
+        chosen = list(
+            measure or ([] if (as_json or as_csv) and top is None else [m for m in HEADLINE if m in known])
+        )
+        if chosen:
+            card = card[card["measure"].isin(chosen)]
+    columns = [*FIELDS, "unit_name", "level", "source", "sd", "se", "alarm", "suppressed_reason"]
+    if top is not None:
+        ranked = card[(card["measure"] == chosen[0]) & card["shrunk"].notna()].sort_values("shrunk")
+        if level is None:
+            ranked = ranked[ranked["depth"] == ranked["depth"].max()] if len(ranked) else ranked
+        strongest, weakest = ranked.iloc[::-1].head(top), ranked.head(top)
+        if as_json:
+            both = {"strongest": strongest[columns], "weakest": weakest[columns]}
+            sys.stdout.write(
+                json.dumps({k: json.loads(_records(v)) for k, v in both.items()}, indent=2) + "\n"
+            )
+            return
+        label = (
+            str(ranked["label_nl" if language == "nl" else "label_en"].iloc[0]) if len(ranked) else chosen[0]
+        )
+        console.print(ranking_table(strongest, f"{word('strongest', language)} {top}: {label}", language))
+        console.print(ranking_table(weakest, f"{word('weakest', language)} {top}: {label}", language))
+        return
+    if as_json:
+        sys.stdout.write(_records(card[columns]))
+    elif as_csv:
+        card[columns].to_csv(sys.stdout, index=False)
+    elif card.empty:
+        console.print("no results yet: import survey responses first (`servicechain import ...`)")
+    else:
+        console.print(scorecard_table(card, chosen, language))
+
+
+def _language(given: str | None) -> str:
+    if given is None:
+        return Settings().language
+    if given not in ("nl", "en"):
+        raise ServicechainError(f"--lang: choose nl or en, not {given!r}")
+    return given
 
 
 if __name__ == "__main__":  # pragma: no cover

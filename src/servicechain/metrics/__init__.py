@@ -7,6 +7,8 @@ that works on this small table (:mod:`servicechain.stats`, :mod:`servicechain.an
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 
 from servicechain.instruments import load_default_instruments
@@ -17,14 +19,21 @@ from servicechain.store.engine import Store
 
 
 def measure_sums(
-    store: Store, sources: tuple[Source, ...] = ("employee", "customer", "touchpoint")
+    store: Store,
+    sources: tuple[Source, ...] = ("employee", "customer", "touchpoint"),
+    on_step: Callable[[str], None] | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Measure]]:
-    """Sums per unit, period and measure of each source, and the measures by key."""
+    """Sums per unit, period and measure of each source, and the measures by key.
+
+    ``on_step(description)`` is called before each source's pass (for progress bars).
+    """
     instruments = load_default_instruments()
     frames, catalogue = [], {}
     with analytics_backend(store) as backend:
         for source in sources:
             spec = SOURCES[source]
+            if on_step:
+                on_step(f"{source} responses")
             long, measures = period_sums(backend, spec, instruments[spec.instrument])
             frames.append(long)
             catalogue.update({measure.key: measure for measure in measures})

@@ -1,0 +1,1 @@
+"""Analyses people see: scorecards (and later Human Sigma, linkage), with the anonymity rules applied."""

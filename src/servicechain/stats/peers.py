@@ -1,0 +1,101 @@
+"""Comparing units with their peers, for many peer groups at once (vectorised).
+
+A peer group is the units of one level (e.g. all stores) for one period and measure. For
+each group this module estimates, from the per-unit sufficient statistics, the pooled
+within-unit variance sigma^2, the DerSimonian-Laird between-unit variance tau^2 and the
+random-effects grand mean, and then per unit the shrunk mean, the funnel limits and the
+percentile rank. It gives the same numbers as running :func:`empirical_bayes`,
+:func:`funnel_flags` and :func:`percentile_rank` group by group (tested), but in a few
+grouped pandas operations, so a scorecard of thousands of groups takes milliseconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from servicechain.stats.funnel import ALARM_Z, ALERT_Z
+
+
+def _group_sum(frame: pd.DataFrame, keys: list[str], values: pd.Series) -> pd.Series:
+    return values.groupby([frame[k] for k in keys], sort=False, dropna=False).transform("sum")
+
+
+def peer_estimates(frame: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    """Per row: ``k, sigma2, tau2, grand_mean, target`` of its peer group.
+
+    ``frame`` has columns ``n, total, total_sq`` and the ``by`` columns. Rows with n == 0
+    take no part. ``target`` is the pooled mean of all responses of the group (the
+    funnel plot's centre line); ``grand_mean`` the DerSimonian-Laird random-effects mean
+    (the shrinkage target). Formulas: see :func:`servicechain.stats.dersimonian_laird`
+    (DerSimonian & Laird 1986) and :func:`servicechain.stats.pooled_within_variance`.
+    """
+    keys = list(by)
+    n = frame["n"].astype("float64")
+    total = frame["total"].astype("float64")
+    present = n > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = (total / n).where(present)
+        within_ss = (
+            (frame["total_sq"].astype("float64") - total * total / n).clip(lower=0).where(present, 0.0)
+        )
+    sigma2 = _group_sum(frame, keys, within_ss) / _group_sum(frame, keys, (n - 1).clip(lower=0))
+    k = _group_sum(frame, keys, present.astype("float64"))
+    target = _group_sum(frame, keys, total.where(present, 0.0)) / _group_sum(frame, keys, n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        weight = (n / sigma2).where(present, 0.0)  # 1 / v_i with v_i = sigma^2 / n_i
+        sum_w = _group_sum(frame, keys, weight)
+        fixed = _group_sum(frame, keys, (weight * mean).fillna(0.0)) / sum_w
+        q = _group_sum(frame, keys, (weight * (mean - fixed) ** 2).fillna(0.0))
+        c = sum_w - _group_sum(frame, keys, weight * weight) / sum_w
+        tau2 = ((q - (k - 1)) / c).clip(lower=0.0).where(k > 1, 0.0).fillna(0.0)
+        star = (1.0 / (sigma2 / n + tau2)).where(present, 0.0)
+        grand = _group_sum(frame, keys, (star * mean).fillna(0.0)) / _group_sum(frame, keys, star)
+    return pd.DataFrame({"k": k, "sigma2": sigma2, "tau2": tau2, "grand_mean": grand, "target": target})
+
+
+def compare_with_peers(frame: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    """Per row: ``shrunk, weight`` (empirical Bayes), ``flag, alarm`` and the funnel limits.
+
+    shrunk = w * mean + (1 - w) * grand mean, w = tau^2 / (tau^2 + sigma^2 / n)
+    (Morris 1983). Funnel limits: target +/- z * sqrt(sigma^2 / n + tau^2), z = 1.96 for
+    the alert flag (above / within / below) and 3.09 for the alarm (Spiegelhalter 2005,
+    additive over-dispersion). A group of one unit has nothing to compare with: its
+    shrunk value is its mean and it gets no flag.
+    """
+    peers = peer_estimates(frame, by)
+    n = frame["n"].astype("float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = (frame["total"].astype("float64") / n).where(n > 0)
+        noise = peers["sigma2"] / n
+        weight = (peers["tau2"] / (peers["tau2"] + noise)).where(peers["tau2"] > 0, 0.0)
+        weight = weight.where(peers["k"] > 1, 1.0).where(n > 0)
+        spread = np.sqrt(noise + peers["tau2"])
+    shrunk = peers["grand_mean"] + weight * (mean - peers["grand_mean"])
+    shrunk = shrunk.where(peers["k"] > 1, mean)
+    distance: pd.Series = (mean - peers["target"]) / spread
+    comparable = (peers["k"] > 1) & mean.notna() & np.isfinite(distance)
+    flag = pd.Series(None, index=frame.index, dtype=object)
+    flag[comparable] = "within"
+    flag[comparable & (distance > ALERT_Z)] = "above"
+    flag[comparable & (distance < -ALERT_Z)] = "below"
+    alarm = comparable & (distance.abs() > ALARM_Z)
+    limits = {
+        f"{name}_{side}": (peers["target"] + sign * z * spread).where(peers["k"] > 1)
+        for name, z in (("alert", ALERT_Z), ("alarm", ALARM_Z))
+        for side, sign in (("low", -1.0), ("high", 1.0))
+    }
+    return pd.DataFrame({"shrunk": shrunk, "weight": weight, "flag": flag, "alarm": alarm, **limits, **peers})
+
+
+def peer_percentiles(values: pd.Series, groups: pd.DataFrame) -> pd.Series:
+    """Percentile rank 0..100 within each group: 100 * (average rank - 0.5) / k; NaN stays NaN.
+
+    Equals ``scipy.stats.percentileofscore(group, v, kind="mean")`` for every v.
+    """
+    keys = [groups[c] for c in groups.columns]
+    rank = values.groupby(keys, sort=False, dropna=False).rank(method="average")
+    count = values.notna().groupby(keys, sort=False, dropna=False).transform("sum")
+    return 100.0 * (rank - 0.5) / count

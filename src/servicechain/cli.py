@@ -315,6 +315,28 @@ def scorecard(
         console.print(scorecard_table(card, chosen, language))
 
 
+@app.command()
+def analyze(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the tables (created when missing).")],
+) -> None:
+    """Write every unit-level table as Parquet and CSV (scorecard, funnel, peers, reliability, agreement)."""
+    from servicechain.analysis.scorecard import SOURCES, step_count
+    from servicechain.analysis.tables import analysis_tables, write_tables
+
+    with _user_errors():
+        if out.exists() and not out.is_dir():
+            raise ServicechainError(f"--out {out} is a file, not a folder")
+        store = _open()
+        with _steps(step_count(SOURCES) + 2) as step:
+            tables = analysis_tables(store, on_step=step)
+            written = write_tables(tables, out)
+    summary = Table("table", "rows", "files", title=f"Analysis written to {out}")
+    for name, table in tables.items():
+        summary.add_row(name, f"{len(table):,}", f"{name}.parquet, {name}.csv")
+    console.print(summary)
+    console.print(f"{len(written)} files", style="dim")
+
+
 def _language(given: str | None) -> str:
     if given is None:
         return Settings().language

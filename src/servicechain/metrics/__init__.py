@@ -8,12 +8,14 @@ that works on this small table (:mod:`servicechain.stats`, :mod:`servicechain.an
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import pandas as pd
 
 from servicechain.instruments import load_default_instruments
 from servicechain.metrics.aggregate import LONG_COLUMNS, SOURCES, period_sums
 from servicechain.metrics.backend import analytics_backend
+from servicechain.metrics.items import ITEM_SCORERS
 from servicechain.metrics.measures import Measure, Source
 from servicechain.store.engine import Store
 
@@ -29,16 +31,27 @@ def measure_sums(
     """
     instruments = load_default_instruments()
     frames, catalogue = [], {}
-    with analytics_backend(store) as backend:
+    with analytics_backend(store) as analytics:
         for source in sources:
             spec = SOURCES[source]
             if on_step:
                 on_step(f"{source} responses")
-            long, measures = period_sums(backend, spec, instruments[spec.instrument])
+            long, measures = period_sums(analytics, spec, instruments[spec.instrument])
             frames.append(long)
             catalogue.update({measure.key: measure for measure in measures})
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=LONG_COLUMNS)
     return table, catalogue
 
 
-__all__ = ["LONG_COLUMNS", "Measure", "analytics_backend", "measure_sums"]
+def item_sums(store: Store, sources: tuple[Source, ...] = ("employee", "customer")) -> pd.DataFrame:
+    """Sums per unit, period and item, and complete-case sums per dimension (see :mod:`.items`)."""
+    instruments = load_default_instruments()
+    frames = []
+    with analytics_backend(store) as analytics:
+        for source in sources:
+            spec = replace(SOURCES[source], scorer=ITEM_SCORERS[source])
+            frames.append(period_sums(analytics, spec, instruments[spec.instrument])[0])
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=LONG_COLUMNS)
+
+
+__all__ = ["LONG_COLUMNS", "Measure", "analytics_backend", "item_sums", "measure_sums"]

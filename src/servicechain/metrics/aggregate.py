@@ -19,6 +19,7 @@ import pandas as pd
 from ibis.backends.sql import SQLBackend
 
 from servicechain.instruments.model import Instrument
+from servicechain.metrics.backend import Analytics
 from servicechain.metrics.measures import Measure, Source
 from servicechain.metrics.respondent import Scored, customer_measures, employee_measures, touchpoint_measures
 
@@ -83,11 +84,14 @@ def _aggregates(rows: ir.Table, measures: list[Measure]) -> dict[str, ir.Scalar]
     return sums
 
 
-Sums = tuple[pd.DataFrame, list[Measure]]
+Measures = list[Measure]
+Sums = tuple[pd.DataFrame, Measures]
 
 
-def unit_sums(backend: SQLBackend, spec: SourceSpec, instrument: Instrument) -> Sums:
-    """One query: the wide table of sums per (ancestor unit, wave or quarter) for ``spec``."""
+def sums_query(
+    backend: SQLBackend, spec: SourceSpec, instrument: Instrument
+) -> tuple[ir.Table, list[Measure]]:
+    """The Ibis expression of one source's sums per (ancestor unit, wave or quarter)."""
     raw = backend.table(spec.table)
     if spec.by_wave:
         rows, measures = spec.scorer(raw, instrument, ["unit_id", "wave_id", spec.moment])
@@ -104,34 +108,63 @@ def unit_sums(backend: SQLBackend, spec: SourceSpec, instrument: Instrument) -> 
     rolled = {name: joined[name].sum() for name in sums}
     rolled.update({name: joined[name].max() for name in dated})
     query = joined.group_by(unit_id=joined.ancestor_id, **{k: joined[k] for k in keys}).aggregate(**rolled)
-    return query.to_pandas(), measures
+    return query, measures
+
+
+_COMPILED: dict[tuple[str, SourceSpec, str], tuple[str, list[Measure]]] = {}
+
+
+def unit_sums(analytics: Analytics, spec: SourceSpec, instrument: Instrument) -> Sums:
+    """One query: the wide table of sums per (ancestor unit, wave or quarter) for ``spec``.
+
+    The SQL is compiled once per engine, source and instrument and then reused: compiling
+    the scoring expressions takes a few tenths of a second, which would otherwise be paid
+    on every scorecard.
+    """
+    backend = analytics.backend
+    key = (backend.name, spec, instrument.model_dump_json())
+    if key not in _COMPILED:
+        query, measures = sums_query(backend, spec, instrument)
+        _COMPILED[key] = (str(backend.compile(query)), measures)
+    sql, measures = _COMPILED[key]
+    return analytics.read(sql), measures
 
 
 def to_long(wide: pd.DataFrame, measures: list[Measure], source: Source) -> pd.DataFrame:
-    """Wide sums (one column per measure and statistic) as rows ``unit, period, measure, n, ...``."""
-    parts = []
+    """Wide sums (one column per measure and statistic) as rows ``unit, period, measure, n, ...``.
+
+    Waves of the same period are added together first (sums are additive).
+    """
+    if not measures or wide.empty:
+        return pd.DataFrame(columns=LONG_COLUMNS)
+    sums = [column for column in wide.columns if "__" in column]
+    wide = wide.groupby(["unit_id", "period"], sort=True, as_index=False)[sums].sum(min_count=0)
+    rows, columns = len(wide), {}
     for measure in measures:
         key, scale = measure.key, _SCALE[measure.kind]
-        n = wide[f"{key}__n"].fillna(0).astype("int64")
-        total = wide.get(f"{key}__total", n).fillna(0).astype("float64") * scale
+        n = wide[f"{key}__n"].to_numpy(dtype="float64", na_value=0.0)
+        total = (
+            wide[f"{key}__total"].to_numpy(dtype="float64", na_value=0.0) * scale
+            if measure.kind != "count"
+            else n
+        )
         if measure.kind == "share":
             total_sq = total * scale
         elif measure.kind == "count":
-            total_sq = n.astype("float64")
+            total_sq = n
         else:
-            total_sq = wide[f"{key}__sq"].fillna(0).astype("float64") * scale * scale
-        parts.append(
-            pd.DataFrame({
-                "source": source, "unit_id": wide["unit_id"].astype("int64"), "period": wide["period"],
-                "measure": key, "n": n, "total": total.to_numpy(), "total_sq": total_sq.to_numpy(),
-            })
-        )  # fmt: skip
-    if not parts:
-        return pd.DataFrame(columns=LONG_COLUMNS)
-    long = pd.concat(parts, ignore_index=True)
-    return long.groupby(["source", "unit_id", "period", "measure"], as_index=False, sort=True)[
-        ["n", "total", "total_sq"]
-    ].sum()
+            total_sq = wide[f"{key}__sq"].to_numpy(dtype="float64", na_value=0.0) * scale * scale
+        columns[key] = (n, total, total_sq)
+    keys = list(columns)
+    return pd.DataFrame({
+        "source": np.full(rows * len(keys), source, dtype=object),
+        "unit_id": np.tile(wide["unit_id"].to_numpy(dtype="int64"), len(keys)),
+        "period": np.tile(wide["period"].to_numpy(dtype=object), len(keys)),
+        "measure": np.repeat(np.array(keys, dtype=object), rows),
+        "n": np.concatenate([columns[k][0] for k in keys]).astype("int64"),
+        "total": np.concatenate([columns[k][1] for k in keys]),
+        "total_sq": np.concatenate([columns[k][2] for k in keys]),
+    })  # fmt: skip
 
 
 def quarter_label(year: pd.Series, quarter: pd.Series) -> pd.Series:
@@ -150,13 +183,13 @@ def wave_periods(waves: pd.DataFrame, wide: pd.DataFrame) -> pd.Series:
     ).replace({np.nan: None})
 
 
-def period_sums(backend: SQLBackend, spec: SourceSpec, instrument: Instrument) -> Sums:
+def period_sums(analytics: Analytics, spec: SourceSpec, instrument: Instrument) -> Sums:
     """The long table of sums per unit (rolled up), period and measure of one source."""
-    wide, measures = unit_sums(backend, spec, instrument)
+    wide, measures = unit_sums(analytics, spec, instrument)
     if wide.empty:
         return pd.DataFrame(columns=LONG_COLUMNS), measures
     if spec.by_wave:
-        waves = backend.table("survey_wave").select("id", "period").to_pandas()
+        waves = analytics.read("SELECT id, period FROM survey_wave")
         wide["period"] = wide["wave_id"].map(wave_periods(waves, wide))
     else:
         wide["period"] = quarter_label(wide["year"], wide["quarter"])

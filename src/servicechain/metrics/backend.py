@@ -9,21 +9,44 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
 
 import ibis
+import pandas as pd
 from ibis.backends.sql import SQLBackend
 
 from servicechain.store.engine import Store
 
 
+@dataclass(frozen=True)
+class Analytics:
+    """An Ibis ``backend`` and the driver connection under it, for running compiled SQL."""
+
+    backend: SQLBackend
+    driver: Any
+
+    def read(self, sql: str) -> pd.DataFrame:
+        """Run SQL text (compiled by Ibis for this engine) and return the result as a DataFrame.
+
+        Bypasses Ibis' own wrapping of SQL text, which re-parses the statement on every call.
+        """
+        if self.backend.name == "duckdb":
+            return self.driver.execute(sql).df()
+        with self.driver.cursor() as cursor:
+            cursor.execute(sql)
+            names = [column.name for column in cursor.description]
+            return pd.DataFrame(cursor.fetchall(), columns=names)
+
+
 @contextmanager
-def analytics_backend(store: Store) -> Iterator[SQLBackend]:
+def analytics_backend(store: Store) -> Iterator[Analytics]:
     """An Ibis backend bound to one connection of ``store`` for the length of the block."""
     with store.engine.connect() as connection:
         raw = connection.connection.driver_connection
         if store.dialect == "duckdb":
-            yield ibis.duckdb.from_connection(raw)
+            yield Analytics(ibis.duckdb.from_connection(raw), raw)
         elif store.dialect == "postgresql":
-            yield ibis.postgres.from_connection(raw)
+            yield Analytics(ibis.postgres.from_connection(raw), raw)
         else:  # pragma: no cover - open_store accepts only these two
             raise ValueError(f"no analytics backend for {store.dialect}")

@@ -99,3 +99,29 @@ def peer_percentiles(values: pd.Series, groups: pd.DataFrame) -> pd.Series:
     rank = values.groupby(keys, sort=False, dropna=False).rank(method="average")
     count = values.notna().groupby(keys, sort=False, dropna=False).transform("sum")
     return 100.0 * (rank - 0.5) / count
+
+
+def peer_icc(frame: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    """ICC(1) and ICC(2) per peer group, one row per group (index: the ``by`` columns).
+
+    The grouped form of :func:`servicechain.stats.icc_oneway` (same formulas, Shrout &
+    Fleiss 1979, Bliese 2000), with columns ``units, respondents, msb, msw, icc1, icc2``.
+    Rows with n == 0 are ignored.
+    """
+    used = frame[frame["n"] > 0]
+    n = used["n"].astype("float64")
+    total = used["total"].astype("float64")
+    parts = pd.DataFrame({
+        **{key: used[key] for key in by}, "units": 1.0, "n": n, "t": total, "t2n": total * total / n,
+        "within": (used["total_sq"].astype("float64") - total * total / n).clip(lower=0), "n2": n * n,
+    })  # fmt: skip
+    sums = parts.groupby(list(by), sort=True).sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        msb = (sums["t2n"] - sums["t"] ** 2 / sums["n"]) / (sums["units"] - 1)
+        msw = sums["within"] / (sums["n"] - sums["units"])
+        k0 = (sums["n"] - sums["n2"] / sums["n"]) / (sums["units"] - 1)
+        icc1 = (msb - msw) / (msb + (k0 - 1) * msw)
+        icc2 = (msb - msw) / msb
+    result = pd.DataFrame({"units": sums["units"].astype("int64"), "respondents": sums["n"].astype("int64"),
+                           "msb": msb, "msw": msw, "icc1": icc1, "icc2": icc2})  # fmt: skip
+    return result.replace([np.inf, -np.inf], np.nan)

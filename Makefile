@@ -36,6 +36,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/layout.py
+	$(BIN)/python bench/scorecard.py
 
 clean:
 	rm -rf $(VENV) servicechain.duckdb servicechain.duckdb.wal $(DEMO_DIR) .pytest_cache

@@ -69,7 +69,7 @@ def reliability_table(items: pd.DataFrame, results: UnitResults, minimum: int) -
         n = int(summed.at["total", "n"])  # type: ignore[arg-type]
         alpha = np.nan
         if n >= max(minimum, 2):
-            total, total_sq = (float(value) for value in summed.loc["total", ["total", "total_sq"]])
+            total, total_sq = float(summed["total"]["total"]), float(summed["total_sq"]["total"])
             alpha = cronbach_alpha(n, answers["total"], answers["total_sq"], total, total_sq)
         rows.append({"source": source, "dimension": dimension, "period": period, "items": len(answers),
                      "respondents": n, "alpha": alpha})  # fmt: skip

@@ -17,11 +17,12 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 install: $(STAMP)
 
-## make demo: build the demo organisation, write its source files and import them
+## make demo: build the demo organisation, import its files, show the strongest and weakest locations
 demo: $(STAMP)
 	rm -f servicechain.duckdb servicechain.duckdb.wal
 	$(BIN)/servicechain demo --export-dir $(DEMO_DIR)
 	$(BIN)/servicechain status
+	$(BIN)/servicechain scorecard --level location --measure ce_index --top 5
 
 ## make test: the whole test suite on DuckDB and PostgreSQL
 test: $(STAMP)

@@ -216,7 +216,7 @@ def demo(
     console.print(summary)
     if export_dir:
         console.print(f"source files written to {export_dir}", highlight=False)
-    console.print("next: `servicechain status`", style="dim")
+    console.print("next: `servicechain scorecard`, `servicechain analyze --out results`", style="dim")
 
 
 HEADLINE = ["engagement_index", "ce_index", "nps", "touchpoint_satisfaction"]

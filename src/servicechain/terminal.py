@@ -21,6 +21,7 @@ WORDS = {
     "within": {"en": "within", "nl": "binnen"},
     "below": {"en": "below", "nl": "onder"},
     "too_few": {"en": "fewer than the minimum group", "nl": "te weinig respondenten"},
+    "no_ratio": {"en": "nobody actively disengaged", "nl": "niemand actief niet betrokken"},
     "legend": {
         "en": "mean (95% interval); ▲/▼ above/below the company beyond chance (funnel 95%), ▲▲/▼▼ at 99.8%; "
         "— hidden to protect anonymity",
@@ -56,6 +57,8 @@ def cell(row: pd.Series, language: str) -> Text:
     if row["kind"] == "count":
         return Text(f"{int(row['n']):,}")
     kind = str(row["kind"])
+    if kind == "ratio" and pd.isna(row["mean"]):
+        return Text(f"— ({word('no_ratio', language)}) n={int(row['n']):,}", style="dim")
     text = Text(number(row["mean"], kind, language))
     text.append(f" ({number(row['ci_low'], kind, language)}–{number(row['ci_high'], kind, language)})", "dim")
     mark = flag_mark(row["flag"], bool(row["alarm"]))

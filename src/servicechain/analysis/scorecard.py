@@ -24,7 +24,7 @@ from servicechain.errors import UserError
 from servicechain.metrics import measure_sums
 from servicechain.metrics.measures import Measure, Source
 from servicechain.settings import Settings, get_settings
-from servicechain.stats import describe, wilson_interval
+from servicechain.stats import describe, ratio_interval, wilson_interval
 from servicechain.stats.peers import compare_with_peers, peer_percentiles
 from servicechain.store import schema
 from servicechain.store.bulk import read_frame
@@ -86,6 +86,40 @@ def unit_statistics(sums: pd.DataFrame, units: pd.DataFrame, catalogue: dict[str
     table["label_nl"] = table["measure"].map({key: m.nl for key, m in catalogue.items()})
     table["label_en"] = table["measure"].map({key: m.en for key, m in catalogue.items()})
     return table
+
+
+RATIOS: dict[Source, tuple[str, str, Measure]] = {
+    "employee": ("engaged_employees", "actively_disengaged_employees",
+                 Measure("employee_engagement_ratio", "employee", "ratio",
+                         "Betrokkenheidsratio (medewerkers)", "Engagement ratio (employees)")),
+    "customer": ("fully_engaged_customers", "actively_disengaged_customers",
+                 Measure("customer_engagement_ratio", "customer", "ratio", "Betrokkenheidsratio (klanten)",
+                         "Engagement ratio (customers)")),
+}  # fmt: skip
+"""Engaged (customers: fully engaged) per actively disengaged respondent, from the shares' counts."""
+
+
+def engagement_ratios(table: pd.DataFrame, catalogue: dict[str, Measure]) -> pd.DataFrame:
+    """Rows of the engagement ratios, with the log-method interval; they share the shares' suppression."""
+    frames = []
+    for numerator, denominator, measure in RATIOS.values():
+        top = table[table["measure"] == numerator].set_index(["unit_id", "period"])
+        bottom = table[table["measure"] == denominator].set_index(["unit_id", "period"])
+        bottom = bottom.reindex(top.index)
+        if top.empty:
+            continue
+        a, b = top["total"] / 100.0, bottom["total"] / 100.0
+        low, high = ratio_interval(a, b)
+        ratio = (a / b).where(b > 0)  # nobody actively disengaged: no ratio
+        rows = top.reset_index().assign(
+            measure=measure.key, kind="ratio", mean=ratio.to_numpy(), ci_low=low, ci_high=high,
+            sd=np.nan, se=np.nan, shrunk=np.nan, weight=np.nan, flag=None, alarm=False,
+            label_nl=measure.nl, label_en=measure.en, percentile=np.nan,
+            suppressed=(top["suppressed"].to_numpy() | bottom["suppressed"].fillna(True).to_numpy()),
+        )  # fmt: skip
+        frames.append(rows)
+        catalogue[measure.key] = measure
+    return pd.concat([table, *frames], ignore_index=True)
 
 
 def employee_thresholds(store: Store, settings: Settings) -> dict[str, int]:
@@ -167,6 +201,7 @@ def unit_results(
     table["percentile"] = rank_among_peers(
         table.assign(shrunk=table["shrunk"].mask(table["suppressed"])), catalogue
     )
+    table = engagement_ratios(table, catalogue)
     return UnitResults(blank_suppressed(table), units, catalogue)
 
 

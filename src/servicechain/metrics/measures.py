@@ -6,7 +6,8 @@ summarised per unit and period by n, sum and sum of squares:
 - ``score``: a mean on the instrument's scale (engagement index, CE index, dimensions);
 - ``share``: a 0/1 value reported as a percentage (CSAT top box, segment shares);
 - ``nps``: -1 / 0 / +1 per respondent, reported as a net score from -100 to 100;
-- ``count``: number of respondents (n only).
+- ``count``: number of respondents (n only);
+- ``ratio``: one category per another (engagement ratio), derived from two shares.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Kind = Literal["score", "share", "nps", "count"]
+Kind = Literal["score", "share", "nps", "count", "ratio"]
 Source = Literal["employee", "customer", "touchpoint"]
 
 

@@ -60,13 +60,27 @@ _CATEGORIES = {
     "not_engaged": ("Niet betrokken", "Not engaged"),
     "actively_disengaged": ("Actief niet betrokken", "Actively disengaged"),
 }
+_WHO = {
+    "employee": ("employees", "medewerkers", "employees"),
+    "customer": ("customers", "klanten", "customers"),
+}
 
 
-def _category_shares(source: Source, keys: list[str]) -> list[Measure]:
+def category_key(source: Source, category: str) -> str:
+    """The measure key of an engagement category: ``engaged_employees``, ``fully_engaged_customers``."""
+    return f"{category}_{_WHO[source][0]}"
+
+
+def _category_shares(source: Source, categories: list[str]) -> list[Measure]:
     """Share measures of engagement categories; more actively disengaged is worse."""
-    return [
-        share(key, source, *_CATEGORIES[key], higher_is_better=key != "actively_disengaged") for key in keys
-    ]
+    _, nl, en = _WHO[source]
+    measures = []
+    for key in categories:
+        dutch, english = _CATEGORIES[key]
+        better = key != "actively_disengaged"
+        measures.append(share(category_key(source, key), source, f"{dutch} ({nl})", f"{english} ({en})",
+                              higher_is_better=better))  # fmt: skip
+    return measures
 
 
 def dimension_scores(
@@ -145,7 +159,8 @@ def customer_measures(rows: ir.Table, instrument: Instrument, keep: list[str]) -
     segments = ["fully_engaged", "engaged", "not_engaged", "actively_disengaged"]
     final = staged.select(
         *keep, *[m.key for m in scores], "nps", "csat_top_box", "rationally_loyal",
-        **{key: flag(staged.segment == code, has_segment) for code, key in enumerate(segments)},
+        **{category_key(src, key): flag(staged.segment == code, has_segment)
+           for code, key in enumerate(segments)},
         emotionally_satisfied=flag(
             staged.attachment >= rules.emotionally_satisfied.attachment_at_least,
             staged.completely & staged.attachment.notnull(),
@@ -186,9 +201,9 @@ def employee_measures(rows: ir.Table, instrument: Instrument, keep: list[str]) -
     defined = base.engagement_index.notnull()
     final = base.select(
         *keep, "engagement_index", *dimensions, "enps",
-        engaged=flag(engaged, defined),
-        not_engaged=flag(~engaged & ~disengaged, defined),
-        actively_disengaged=flag(disengaged, defined),
+        engaged_employees=flag(engaged, defined),
+        not_engaged_employees=flag(~engaged & ~disengaged, defined),
+        actively_disengaged_employees=flag(disengaged, defined),
     )  # fmt: skip
     texts = instrument.dimensions[rules.engagement_dimension]
     measures = [

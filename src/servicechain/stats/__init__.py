@@ -12,7 +12,13 @@ from servicechain.stats.shrinkage import (
     pooled_within_variance,
     shrink,
 )
-from servicechain.stats.summary import describe, engagement_ratio, net_promoter, wilson_interval
+from servicechain.stats.summary import (
+    describe,
+    engagement_ratio,
+    net_promoter,
+    ratio_interval,
+    wilson_interval,
+)
 
 __all__ = [
     "ALARM_Z",
@@ -31,6 +37,7 @@ __all__ = [
     "net_promoter",
     "percentile_rank",
     "pooled_within_variance",
+    "ratio_interval",
     "rwg",
     "rwg_j",
     "shrink",

@@ -181,3 +181,39 @@ def engagement_ratio(engaged: npt.ArrayLike, disengaged: npt.ArrayLike) -> Float
     """
     with np.errstate(divide="ignore", invalid="ignore"):
         return _floats(engaged) / _floats(disengaged)
+
+
+def ratio_interval(
+    numerator: npt.ArrayLike, denominator: npt.ArrayLike, level: float = 0.95
+) -> tuple[FloatArray, FloatArray]:
+    r"""Interval for the ratio of two category counts of one multinomial sample (log method).
+
+    Parameters
+    ----------
+    numerator, denominator : array_like
+        Per unit: the two counts (e.g. engaged and actively disengaged respondents).
+
+    Returns
+    -------
+    (low, high) : tuple of numpy.ndarray
+        NaN where either count is 0.
+
+    Notes
+    -----
+    With counts :math:`a, b` of one sample of size :math:`n`, :math:`\hat p_1 = a/n`,
+    :math:`\hat p_2 = b/n` and :math:`\mathrm{Cov}(\hat p_1, \hat p_2) = -p_1 p_2 / n`, the
+    delta method gives :math:`\mathrm{Var}(\log \hat p_1/\hat p_2) = 1/(n p_1) + 1/(n p_2)`,
+    estimated by :math:`1/a + 1/b`; the interval is :math:`(a/b)\, e^{\pm z \sqrt{1/a + 1/b}}`.
+
+    References
+    ----------
+    Agresti, A. (2013). *Categorical Data Analysis*, 3rd ed., section 16.1 (delta method for
+    functions of multinomial proportions).
+    """
+    a, b = _floats(numerator), _floats(denominator)
+    z = float(stats.norm.ppf(0.5 + level / 2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        usable = (a > 0) & (b > 0)
+        ratio = np.where(usable, a / b, np.nan)
+        spread = np.where(usable, z * np.sqrt(1 / a + 1 / b), np.nan)
+    return ratio * np.exp(-spread), ratio * np.exp(spread)

@@ -101,3 +101,21 @@ def test_engagement_ratio() -> None:
     assert ratio[1] == np.inf
     assert ratio[2] == 0.0
     assert np.isnan(ratio[3])
+
+
+def test_ratio_interval_matches_the_delta_method_and_covers_95_percent() -> None:
+    # Reference: the delta method for multinomial proportions (Agresti 2013, section 16.1):
+    # Var(log(a/b)) = 1/(n p1) + 1/(n p2); checked here against 20,000 simulated samples.
+    from servicechain.stats import ratio_interval
+
+    rng = np.random.default_rng(5)
+    n, p1, p2 = 400, 0.30, 0.15
+    counts = rng.multinomial(n, [p1, p2, 1 - p1 - p2], size=20_000)
+    a, b = counts[:, 0], counts[:, 1]
+    simulated = np.var(np.log(a / b))
+    assert simulated == pytest.approx(1 / (n * p1) + 1 / (n * p2), rel=0.05)
+    low, high = ratio_interval(a, b)
+    covered = np.mean((low <= p1 / p2) & (p1 / p2 <= high))
+    assert 0.93 < covered < 0.97
+    low, high = ratio_interval([0, 3], [4, 0])
+    assert np.isnan(low).all() and np.isnan(high).all()

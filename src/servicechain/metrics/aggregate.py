@@ -63,27 +63,6 @@ def ancestors(backend: SQLBackend) -> ir.Table:
     return pairs.select("unit_id", ancestor_id=pairs.step.cast("int64"))
 
 
-def _aggregates(rows: ir.Table, measures: list[Measure]) -> dict[str, ir.Scalar]:
-    """The sums each measure needs: n and total always, sum of squares for scores and NPS."""
-    sums: dict[str, ir.Scalar] = {}
-    for measure in measures:
-        key = measure.key
-        if measure.kind == "count":
-            sums[f"{key}__n"] = rows.count()
-            continue
-        value = rows[key]
-        sums[f"{key}__n"] = value.count()
-        if measure.kind == "score":
-            number = value.cast("float64")
-            sums[f"{key}__total"] = number.sum()
-            sums[f"{key}__sq"] = (number * number).sum()
-        else:
-            sums[f"{key}__total"] = value.cast("int64").sum()
-            if measure.kind == "nps":
-                sums[f"{key}__sq"] = value.abs().cast("int64").sum()
-    return sums
-
-
 Measures = list[Measure]
 Sums = tuple[pd.DataFrame, Measures]
 
@@ -94,14 +73,13 @@ def sums_query(
     """The Ibis expression of one source's sums per (ancestor unit, wave or quarter)."""
     raw = backend.table(spec.table)
     if spec.by_wave:
-        rows, measures = spec.scorer(raw, instrument, ["unit_id", "wave_id", spec.moment])
+        rows, measures, sums = spec.scorer(raw, instrument, ["unit_id", "wave_id", spec.moment])
         keys = {"wave_id": rows.wave_id}
         dated = {"last_moment": rows[spec.moment].max()}
     else:
-        rows, measures = spec.scorer(raw, instrument, ["unit_id", spec.moment])
+        rows, measures, sums = spec.scorer(raw, instrument, ["unit_id", spec.moment])
         keys = {"year": rows[spec.moment].year(), "quarter": rows[spec.moment].quarter()}
         dated = {}
-    sums = _aggregates(rows, measures)
     leaf = rows.group_by("unit_id", **keys).aggregate(**sums, **dated)
     tree = ancestors(backend)
     joined = leaf.join(tree, "unit_id")

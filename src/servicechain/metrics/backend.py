@@ -45,6 +45,7 @@ def analytics_backend(store: Store) -> Iterator[Analytics]:
     with store.engine.connect() as connection:
         raw = connection.connection.driver_connection
         if store.dialect == "duckdb":
+            raw.execute("SET enable_progress_bar = false").fetchall()  # it would print into --json output
             yield Analytics(ibis.duckdb.from_connection(raw), raw)
         elif store.dialect == "postgresql":
             yield Analytics(ibis.postgres.from_connection(raw), raw)

@@ -15,7 +15,7 @@ import ibis.expr.types as ir
 
 from servicechain.instruments.model import Instrument
 from servicechain.metrics.measures import Measure, Source, score
-from servicechain.metrics.respondent import Scored, item_value
+from servicechain.metrics.respondent import Scored, item_value, score_sums
 
 COMPLETE = "__complete__"
 """Separator in the measure keys of complete-case sums: ``engagement__complete__eng_pride``."""
@@ -44,7 +44,8 @@ def _scored_items(source: Source) -> Callable[[ir.Table, Instrument, list[str]],
             key = f"{dimension}{COMPLETE}total"
             values[key] = ibis.ifelse(complete, sum(answers[1:], answers[0]), ibis.null("int32"))
             measures.append(score(key, source, dimension, dimension, 0, 0))
-        return rows.select(*keep, **values), measures
+        scored = rows.select(*keep, **values)
+        return scored, measures, score_sums(scored, [measure.key for measure in measures])
 
     return scorer
 

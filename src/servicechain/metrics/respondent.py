@@ -1,11 +1,14 @@
 """Respondent-level scoring as Ibis expressions, built from the instrument and its rules.
 
-Each source function returns the response rows with one column per measure (missing
-where the rules say the respondent has no score) and the list of measures. The scoring
-is built in stages (scores first, then the categories that use them), each a subquery,
-so the SQL stays small instead of repeating the attachment formula in every category.
-The expressions compile to SQL on every Ibis backend, so scoring runs in the database.
-Definitions: ``shared/design/domain.md`` (respondent-level scoring).
+Each source function returns the scored rows, the measures, and the aggregations that
+summarise them per group (``{key}__n``, ``{key}__total``, ``{key}__sq``). The scoring is
+staged so that the database does little work per row: first integer sums and answered
+counts per dimension, then the scores (one division each; composites such as attachment
+and the CE index add up dimension sums instead of re-reading items), then categories
+as small integer codes, counted with ``SUM(condition)`` rather than one 0/1 column each.
+Each stage is a subquery; the SQL compiles on every Ibis backend, so scoring runs in the
+database next to the rows. Definitions: ``shared/design/domain.md`` (respondent-level
+scoring); ``tests/test_metrics_reference.py`` checks them against a plain pandas version.
 """
 
 from __future__ import annotations
@@ -15,14 +18,13 @@ import math
 import ibis
 import ibis.expr.types as ir
 
-from servicechain.instruments.model import Instrument
+from servicechain.instruments.model import Instrument, Item
 from servicechain.instruments.scoring import customer_rules, employee_rules, touchpoint_rules
 from servicechain.metrics.measures import Measure, Source, net_score, respondents, score, share
 
-Scored = tuple[ir.Table, list[Measure]]
-"""Response rows with the ``keep`` columns and one column per measure, named by its key."""
-_NULL_FLOAT = ibis.null("float64")
-_NULL_INT = ibis.null("int8")
+Sums = dict[str, ir.Scalar]
+Scored = tuple[ir.Table, list[Measure], Sums]
+"""Scored rows (with the ``keep`` columns), their measures, and the aggregations per group."""
 
 
 def item_value(table: ir.Table, instrument: Instrument, key: str) -> ir.NumericValue:
@@ -35,23 +37,80 @@ def item_value(table: ir.Table, instrument: Instrument, key: str) -> ir.NumericV
     return column
 
 
-def mean_of_answered(values: list[ir.NumericValue], min_share: float) -> ir.FloatingValue:
-    """Mean of the answered values; missing when fewer than ``min_share`` of them are answered."""
-    answered = sum((ibis.ifelse(value.notnull(), 1, 0) for value in values), ibis.literal(0, "int32"))
-    total = sum((value.cast("float64").fill_null(0) for value in values), ibis.literal(0.0))
-    needed = max(1, math.ceil(min_share * len(values) - 1e-9))
-    return ibis.ifelse(answered >= needed, total / answered, _NULL_FLOAT)
+def answered(value: ir.Value) -> ir.IntegerValue:
+    """1 when answered, else 0 (boolean to integer works on every engine)."""
+    return value.notnull().cast("int32")
 
 
-def flag(condition: ir.BooleanValue, defined: ir.BooleanValue) -> ir.IntegerValue:
-    """1 where ``condition`` holds, 0 where not, missing where the respondent is not ``defined``."""
-    return ibis.ifelse(defined, ibis.ifelse(condition.fill_null(False), 1, 0).cast("int8"), _NULL_INT)
+def needed(items: int, min_share: float) -> int:
+    """Answers needed for a score: at least ``min_share`` of ``items`` (and at least one)."""
+    return max(1, math.ceil(min_share * items - 1e-9))
 
 
-def net_promoter(answer: ir.NumericValue, promoter_at_least: int, detractor_at_most: int) -> ir.IntegerValue:
-    """+1 for a promoter, -1 for a detractor, 0 for a passive, missing when unanswered."""
-    band = ibis.cases((answer >= promoter_at_least, 1), (answer <= detractor_at_most, -1), else_=0)
-    return ibis.ifelse(answer.isnull(), _NULL_INT, band.cast("int8"))
+def scored_dimensions(instrument: Instrument) -> dict[str, list[Item]]:
+    """Dimensions scored as a mean: all items on one agreement-style scale of at most 7 points."""
+    chosen = {}
+    for key in instrument.dimensions:
+        items = [item for item in instrument.items if item.dimension == key]
+        names = {item.scale for item in items}
+        if (
+            len(names) == 1
+            and instrument.scales[names.pop()].max - instrument.scales[items[0].scale].min <= 6
+        ):
+            chosen[key] = items
+    return chosen
+
+
+def add_up(values: list[ir.NumericValue]) -> ir.NumericValue:
+    """``v1 + v2 + ...`` as one expression."""
+    total = values[0]
+    for value in values[1:]:
+        total = total + value
+    return total
+
+
+def dimension_sums(rows: ir.Table, instrument: Instrument) -> dict[str, ir.Value]:
+    """Per scored dimension ``{d}__s`` (integer sum of answers) and ``{d}__a`` (answered count)."""
+    columns: dict[str, ir.Value] = {}
+    for key, items in scored_dimensions(instrument).items():
+        values = [item_value(rows, instrument, item.key) for item in items]
+        columns[f"{key}__s"] = add_up([value.fill_null(0).cast("int32") for value in values])
+        columns[f"{key}__a"] = add_up([answered(value) for value in values])
+    return columns
+
+
+def ratio_if(total: ir.NumericValue, count: ir.IntegerValue, minimum: int) -> ir.FloatingValue:
+    """``total / count`` when ``count >= minimum``, else missing."""
+    return ibis.ifelse(count >= minimum, total.cast("float64") / count, ibis.null("float64"))
+
+
+def score_sums(table: ir.Table, keys: list[str]) -> Sums:
+    """n, sum and sum of squares of each score column."""
+    sums: Sums = {}
+    for key in keys:
+        value = table[key].cast("float64")
+        sums |= {
+            f"{key}__n": value.count(),
+            f"{key}__total": value.sum(),
+            f"{key}__sq": (value * value).sum(),
+        }
+    return sums
+
+
+def share_sums(key: str, base: ir.Value, condition: ir.BooleanValue) -> Sums:
+    """A percentage: n = respondents with ``base``, total = those among them meeting ``condition``."""
+    return {f"{key}__n": base.count(), f"{key}__total": (condition & base.notnull()).cast("int32").sum()}
+
+
+def net_sums(key: str, answer: ir.NumericValue, promoter_at_least: int, detractor_at_most: int) -> Sums:
+    """A net score: total = promoters - detractors, sum of squares = promoters + detractors."""
+    promoters = (answer >= promoter_at_least).cast("int32").sum()
+    detractors = (answer <= detractor_at_most).cast("int32").sum()
+    return {
+        f"{key}__n": answer.count(),
+        f"{key}__total": promoters - detractors,
+        f"{key}__sq": promoters + detractors,
+    }
 
 
 _CATEGORIES = {
@@ -71,149 +130,163 @@ def category_key(source: Source, category: str) -> str:
     return f"{category}_{_WHO[source][0]}"
 
 
-def _category_shares(source: Source, categories: list[str]) -> list[Measure]:
-    """Share measures of engagement categories; more actively disengaged is worse."""
+def category_shares(
+    source: Source, code: ir.IntegerValue, categories: list[str]
+) -> tuple[list[Measure], Sums]:
+    """One share measure per category of ``code`` (0, 1, 2, ... in the order of ``categories``)."""
     _, nl, en = _WHO[source]
-    measures = []
-    for key in categories:
-        dutch, english = _CATEGORIES[key]
-        better = key != "actively_disengaged"
-        measures.append(share(category_key(source, key), source, f"{dutch} ({nl})", f"{english} ({en})",
-                              higher_is_better=better))  # fmt: skip
-    return measures
+    measures: list[Measure] = []
+    sums: Sums = {}
+    for position, category in enumerate(categories):
+        key = category_key(source, category)
+        dutch, english = _CATEGORIES[category]
+        better = category != "actively_disengaged"
+        measures.append(share(key, source, f"{dutch} ({nl})", f"{english} ({en})", higher_is_better=better))
+        sums |= share_sums(key, code, code == position)
+    return measures, sums
 
 
-def dimension_scores(
-    table: ir.Table, instrument: Instrument, source: Source, min_share: float
-) -> dict[str, tuple[Measure, ir.FloatingValue]]:
-    """A score per dimension whose items share one agreement-style scale (at most 7 points)."""
-    scored = {}
-    for key, texts in instrument.dimensions.items():
-        items = [item for item in instrument.items if item.dimension == key]
-        scales = {item.scale for item in items}
-        if len(scales) != 1:
-            continue  # mixed scales (e.g. rational loyalty) are reported item by item
-        scale = instrument.scales[scales.pop()]
-        if scale.max - scale.min > 6:
-            continue  # 0..10 items are reported as a net score instead
-        values = [item_value(table, instrument, item.key) for item in items]
-        measure = score(key, source, texts.nl, texts.en, scale.min, scale.max)
-        scored[key] = (measure, mean_of_answered(values, min_share))
-    return scored
+def _source(name: Source) -> Source:
+    return name
 
 
 def customer_measures(rows: ir.Table, instrument: Instrument, keep: list[str]) -> Scored:
-    """CE index, attachment and its dimensions, satisfaction, NPS, CSAT, segments."""
-    rules = customer_rules(instrument)
+    """CE index, attachment and its dimensions, satisfaction, NPS, CSAT, loyalty, segments."""
+    rules, src = customer_rules(instrument), _source("customer")
+    dimensions = scored_dimensions(instrument)
+    attached = [key for key, items in dimensions.items() if all(item.attachment for item in items)]
+    loose = [item for item in instrument.items if item.dimension not in dimensions]
+    if {i.key for i in instrument.items if i.attachment} != {i.key for d in attached for i in dimensions[d]}:
+        raise ValueError(f"instrument {instrument.key}: attachment items must make up whole dimensions")
+    staged = rows.select(
+        *keep, **dimension_sums(rows, instrument), **{item.key: rows[item.key] for item in loose}
+    )
     rescale = rules.ce_index.recommend_rescale
+    loose_values = [
+        rescale.intercept + rescale.slope * staged[item.key] if instrument.scales[item.scale].max > 7
+        else staged[item.key] for item in loose
+    ]  # fmt: skip
+    everything_s = add_up([staged[f"{d}__s"] for d in dimensions] + [v.fill_null(0) for v in loose_values])
+    everything_a = add_up([staged[f"{d}__a"] for d in dimensions] + [answered(v) for v in loose_values])
     share_needed = rules.min_share_answered
-    attachment_items = [item_value(rows, instrument, i.key) for i in instrument.items if i.attachment]
-    everything = [
-        rescale.intercept + rescale.slope * rows[i.key]
-        if instrument.scales[i.scale].max > 7
-        else item_value(rows, instrument, i.key)
-        for i in instrument.items
-    ]
-    src: Source = "customer"
-    dimensions = dimension_scores(rows, instrument, src, share_needed)
+    scored = staged.select(
+        *keep,
+        **{key: ratio_if(staged[f"{key}__s"], staged[f"{key}__a"], needed(len(items), share_needed))
+           for key, items in dimensions.items()},
+        attachment=ratio_if(add_up([staged[f"{d}__s"] for d in attached]),
+                            add_up([staged[f"{d}__a"] for d in attached]),
+                            needed(sum(len(dimensions[d]) for d in attached), share_needed)),
+        ce_index=ratio_if(everything_s, everything_a, needed(len(instrument.items), share_needed)),
+        satisfaction=staged[rules.satisfaction_item], proceed=staged[rules.continue_item],
+        recommend=staged[rules.recommend_item],
+    )  # fmt: skip
+    sat, attachment, recommend = scored.satisfaction, scored.attachment, scored.recommend
+    loyal_rule = rules.rationally_loyal
+    loyal = (sat == loyal_rule.satisfaction) & (scored.proceed == loyal_rule.continue_)
+    if loyal_rule.promoter:
+        loyal = loyal & (recommend >= rules.promoter_at_least)
+    fully = attachment >= rules.fully_engaged.attachment_at_least
+    if rules.fully_engaged.rationally_loyal:
+        fully = fully & loyal
+    low = rules.actively_disengaged
+    segment = ibis.cases(
+        (attachment.isnull(), ibis.null("int32")),
+        (fully.fill_null(False), 0),
+        (attachment >= rules.engaged.attachment_at_least, 1),
+        (((attachment <= low.attachment_at_most) | (sat <= low.satisfaction_at_most)).fill_null(False), 3),
+        else_=2,
+    )
+    all_answered = sat.notnull() & scored.proceed.notnull() & recommend.notnull()
+    completely = (sat == rules.emotionally_satisfied.satisfaction) & attachment.notnull()
+    coded = scored.mutate(
+        segment=segment,
+        loyal=ibis.ifelse(all_answered, loyal.fill_null(False).cast("int32"), ibis.null("int32")),
+        emotional=ibis.ifelse(completely.fill_null(False),
+                              (attachment >= rules.emotionally_satisfied.attachment_at_least).cast("int32"),
+                              ibis.null("int32")),
+    )  # fmt: skip
     scores = [
         score("ce_index", src, "Klantbetrokkenheid (CE-index)", "Customer engagement (CE index)", 1, 5),
         score("attachment", src, "Emotionele binding", "Emotional attachment", 1, 5),
-        *[measure for measure, _ in dimensions.values()],
+        *[score(key, src, instrument.dimensions[key].nl, instrument.dimensions[key].en,
+                instrument.scales[items[0].scale].min, instrument.scales[items[0].scale].max)
+          for key, items in dimensions.items()],
         score("satisfaction", src, "Algemene tevredenheid", "Overall satisfaction", 1, 5),
-    ]
-    base = rows.select(
-        *keep,
-        ce_index=mean_of_answered(everything, share_needed),
-        attachment=mean_of_answered(attachment_items, share_needed),
-        **{key: value for key, (_, value) in dimensions.items()},
-        satisfaction=rows[rules.satisfaction_item],
-        proceed=rows[rules.continue_item],
-        recommend=rows[rules.recommend_item],
+    ]  # fmt: skip
+    segments, segment_sums = category_shares(
+        src, coded.segment, ["fully_engaged", "engaged", "not_engaged", "actively_disengaged"]
     )
-    loyal_rule = rules.rationally_loyal
-    loyal = (base.satisfaction == loyal_rule.satisfaction) & (base.proceed == loyal_rule.continue_)
-    if loyal_rule.promoter:
-        loyal = loyal & (base.recommend >= rules.promoter_at_least)
-    fully = (base.attachment >= rules.fully_engaged.attachment_at_least).fill_null(False)
-    if rules.fully_engaged.rationally_loyal:
-        fully = fully & loyal.fill_null(False)
-    low = rules.actively_disengaged
-    disengaged = (base.attachment <= low.attachment_at_most) | (base.satisfaction <= low.satisfaction_at_most)
-    segment = ibis.cases(
-        (base.attachment.isnull(), _NULL_INT),
-        (fully, ibis.literal(0, "int8")),
-        (base.attachment >= rules.engaged.attachment_at_least, ibis.literal(1, "int8")),
-        (disengaged.fill_null(False), ibis.literal(3, "int8")),
-        else_=ibis.literal(2, "int8"),
-    )
-    answered_loyalty = base.satisfaction.notnull() & base.proceed.notnull() & base.recommend.notnull()
-    staged = base.mutate(
-        segment=segment,
-        nps=net_promoter(base.recommend, rules.promoter_at_least, rules.detractor_at_most),
-        csat_top_box=flag(base.satisfaction == 5, base.satisfaction.notnull()),
-        rationally_loyal=flag(loyal, answered_loyalty),
-        completely=(base.satisfaction == rules.emotionally_satisfied.satisfaction).fill_null(False),
-    )
-    has_segment = staged.segment.notnull()
-    segments = ["fully_engaged", "engaged", "not_engaged", "actively_disengaged"]
-    final = staged.select(
-        *keep, *[m.key for m in scores], "nps", "csat_top_box", "rationally_loyal",
-        **{category_key(src, key): flag(staged.segment == code, has_segment)
-           for code, key in enumerate(segments)},
-        emotionally_satisfied=flag(
-            staged.attachment >= rules.emotionally_satisfied.attachment_at_least,
-            staged.completely & staged.attachment.notnull(),
-        ),
-    )  # fmt: skip
     measures = [
         respondents(src), *scores,
         net_score("nps", src, "Net Promoter Score", "Net Promoter Score"),
         share("csat_top_box", src, "Volledig tevreden (top box)", "Completely satisfied (top box)"),
         share("rationally_loyal", src, "Rationeel loyaal", "Rationally loyal"),
-        *_category_shares(src, segments),
+        *segments,
         share("emotionally_satisfied", src, "Emotioneel tevreden (van de volledig tevredenen)",
               "Emotionally satisfied (of the completely satisfied)"),
     ]  # fmt: skip
-    return final, measures
+    sums: Sums = {
+        "customer_respondents__n": coded.count(),
+        **score_sums(coded, [m.key for m in scores]),
+        **net_sums("nps", coded.recommend, rules.promoter_at_least, rules.detractor_at_most),
+        **share_sums("csat_top_box", coded.satisfaction, coded.satisfaction == 5),
+        **share_sums("rationally_loyal", coded.loyal, coded.loyal == 1),
+        **segment_sums,
+        **share_sums("emotionally_satisfied", coded.emotional, coded.emotional == 1),
+    }
+    return coded, measures, sums
 
 
 def employee_measures(rows: ir.Table, instrument: Instrument, keep: list[str]) -> Scored:
     """Engagement index and category, the other dimensions, eNPS."""
-    rules = employee_rules(instrument)
-    src: Source = "employee"
-    dimensions = dimension_scores(rows, instrument, src, rules.min_share_answered)
-    _, index = dimensions.pop(rules.engagement_dimension)
-    low_item = [
-        (item_value(rows, instrument, i.key) <= rules.engaged.no_item_at_most).fill_null(False)
-        for i in instrument.items
-        if i.dimension == rules.engagement_dimension
+    rules, src = employee_rules(instrument), _source("employee")
+    dimensions = scored_dimensions(instrument)
+    engagement = rules.engagement_dimension
+    low_items = [
+        (item_value(rows, instrument, item.key) <= rules.engaged.no_item_at_most)
+        .fill_null(False)
+        .cast("int32")
+        for item in dimensions[engagement]
     ]
-    base = rows.select(
-        *keep,
-        engagement_index=index,
-        any_low=ibis.or_(*low_item),
-        **{key: value for key, (_, value) in dimensions.items()},
-        enps=net_promoter(rows[rules.enps_item], rules.promoter_at_least, rules.detractor_at_most),
-    )
-    engaged = (base.engagement_index >= rules.engaged.index_at_least) & ~base.any_low
-    disengaged = base.engagement_index <= rules.actively_disengaged.index_at_most
-    defined = base.engagement_index.notnull()
-    final = base.select(
-        *keep, "engagement_index", *dimensions, "enps",
-        engaged_employees=flag(engaged, defined),
-        not_engaged_employees=flag(~engaged & ~disengaged, defined),
-        actively_disengaged_employees=flag(disengaged, defined),
+    staged = rows.select(*keep, **dimension_sums(rows, instrument), low_items=add_up(low_items),
+                         enps=rows[rules.enps_item])  # fmt: skip
+    names = {key: "engagement_index" if key == engagement else key for key in dimensions}
+    scored = staged.select(
+        *keep, "low_items", "enps",
+        **{names[key]: ratio_if(staged[f"{key}__s"], staged[f"{key}__a"],
+                                needed(len(items), rules.min_share_answered))
+           for key, items in dimensions.items()},
     )  # fmt: skip
-    texts = instrument.dimensions[rules.engagement_dimension]
+    index = scored.engagement_index
+    category = ibis.cases(
+        (index.isnull(), ibis.null("int32")),
+        ((index >= rules.engaged.index_at_least) & (scored.low_items == 0), 0),
+        (index <= rules.actively_disengaged.index_at_most, 2),
+        else_=1,
+    )
+    coded = scored.mutate(category=category)
+    texts = instrument.dimensions[engagement]
+    scores = [
+        score(names[key], src, f"{texts.nl} (index)" if key == engagement else instrument.dimensions[key].nl,
+              f"{texts.en} index" if key == engagement else instrument.dimensions[key].en,
+              instrument.scales[items[0].scale].min, instrument.scales[items[0].scale].max)
+        for key, items in dimensions.items()
+    ]  # fmt: skip
+    categories, category_sums = category_shares(
+        src, coded.category, ["engaged", "not_engaged", "actively_disengaged"]
+    )
     measures = [
-        respondents(src),
-        score("engagement_index", src, f"{texts.nl} (index)", f"{texts.en} index", 1, 5),
-        *_category_shares(src, ["engaged", "not_engaged", "actively_disengaged"]),
-        *[measure for measure, _ in dimensions.values()],
+        respondents(src), scores[list(dimensions).index(engagement)], *categories,
+        *[m for m in scores if m.key != "engagement_index"],
         net_score("enps", src, "eNPS (aanbevelen als werkgever)", "eNPS (recommend as employer)"),
-    ]
-    return final, measures
+    ]  # fmt: skip
+    sums: Sums = {
+        "employee_respondents__n": coded.count(),
+        **score_sums(coded, [m.key for m in scores]),
+        **category_sums,
+        **net_sums("enps", coded.enps, rules.promoter_at_least, rules.detractor_at_most),
+    }
+    return coded, measures, sums
 
 
 _TOUCHPOINT_LABELS = {
@@ -225,8 +298,7 @@ _TOUCHPOINT_LABELS = {
 
 def touchpoint_measures(rows: ir.Table, instrument: Instrument, keep: list[str]) -> Scored:
     """Satisfaction with one interaction, ease, feeling valued, top box."""
-    rules = touchpoint_rules(instrument)
-    src: Source = "touchpoint"
+    rules, src = touchpoint_rules(instrument), _source("touchpoint")
     measures, values = [respondents(src)], {}
     for item in instrument.items:
         scale = instrument.scales[item.scale]
@@ -234,7 +306,12 @@ def touchpoint_measures(rows: ir.Table, instrument: Instrument, keep: list[str])
         measure = score(f"touchpoint_{item.key}", src, nl, en, scale.min, scale.max)
         measures.append(measure)
         values[measure.key] = item_value(rows, instrument, item.key)
-    satisfaction = rows[rules.satisfaction_item]
+    scored = rows.select(*keep, **values)
+    satisfaction = scored[f"touchpoint_{rules.satisfaction_item}"]
     measures.append(share("touchpoint_top_box", src, "Contact zeer tevreden (top box)", "Touchpoint top box"))
-    values["touchpoint_top_box"] = flag(satisfaction >= rules.top_box_at_least, satisfaction.notnull())
-    return rows.select(*keep, **values), measures
+    sums: Sums = {
+        "touchpoints__n": scored.count(),
+        **score_sums(scored, [m.key for m in measures if m.kind == "score"]),
+        **share_sums("touchpoint_top_box", satisfaction, satisfaction >= rules.top_box_at_least),
+    }
+    return scored, measures, sums

@@ -152,13 +152,12 @@ def quarter_label(year: pd.Series, quarter: pd.Series) -> pd.Series:
 
 def wave_periods(waves: pd.DataFrame, wide: pd.DataFrame) -> pd.Series:
     """The reporting period of each wave id: its own, else the quarter of its last response."""
-    own = dict(zip(waves["id"], waves["period"], strict=True))
-    last = wide.groupby("wave_id")["last_moment"].max()
-    fallback = pd.to_datetime(last)
-    labels = quarter_label(fallback.dt.year, fallback.dt.quarter)
-    return pd.Series(
-        {wave: own.get(wave) or labels.get(wave) for wave in wide["wave_id"].unique()}, dtype=object
-    ).replace({np.nan: None})
+    named = waves.dropna(subset=["period"])
+    own = dict(zip(named["id"], named["period"], strict=True))
+    last = pd.to_datetime(wide.groupby("wave_id")["last_moment"].max())
+    labels = quarter_label(last.dt.year, last.dt.quarter)
+    periods = {wave: own.get(wave, labels.get(wave)) for wave in wide["wave_id"].unique()}
+    return pd.Series(periods, dtype=object)
 
 
 def period_sums(analytics: Analytics, spec: SourceSpec, instrument: Instrument) -> Sums:

@@ -88,7 +88,7 @@ def score_sums(table: ir.Table, keys: list[str]) -> Sums:
     """n, sum and sum of squares of each score column."""
     sums: Sums = {}
     for key in keys:
-        value = table[key].cast("float64")
+        value = table[key] if table[key].type().is_integer() else table[key].cast("float64")
         sums |= {
             f"{key}__n": value.count(),
             f"{key}__total": value.sum(),
@@ -98,8 +98,12 @@ def score_sums(table: ir.Table, keys: list[str]) -> Sums:
 
 
 def share_sums(key: str, base: ir.Value, condition: ir.BooleanValue) -> Sums:
-    """A percentage: n = respondents with ``base``, total = those among them meeting ``condition``."""
-    return {f"{key}__n": base.count(), f"{key}__total": (condition & base.notnull()).cast("int32").sum()}
+    """A percentage: n = respondents with ``base``, total = those among them meeting ``condition``.
+
+    ``condition`` must be missing (not false) where ``base`` is missing, as comparisons with
+    ``base`` are.
+    """
+    return {f"{key}__n": base.count(), f"{key}__total": condition.cast("int32").sum()}
 
 
 def net_sums(key: str, answer: ir.NumericValue, promoter_at_least: int, detractor_at_most: int) -> Sums:

@@ -43,7 +43,7 @@ class Analytics:
 def analytics_backend(store: Store) -> Iterator[Analytics]:
     """An Ibis backend bound to one connection of ``store`` for the length of the block."""
     with store.engine.connect() as connection:
-        raw = connection.connection.driver_connection
+        raw: Any = connection.connection.driver_connection
         if store.dialect == "duckdb":
             raw.execute("SET enable_progress_bar = false").fetchall()  # it would print into --json output
             yield Analytics(ibis.duckdb.from_connection(raw), raw)

@@ -25,7 +25,7 @@ from servicechain.metrics import measure_sums
 from servicechain.metrics.measures import Measure, Source
 from servicechain.settings import Settings, get_settings
 from servicechain.stats import describe, ratio_interval, wilson_interval
-from servicechain.stats.peers import compare_with_peers, peer_percentiles
+from servicechain.stats.peers import compare_with_peers, group_codes, peer_percentiles
 from servicechain.store import schema
 from servicechain.store.bulk import read_frame
 from servicechain.store.engine import Store
@@ -77,7 +77,8 @@ def unit_statistics(sums: pd.DataFrame, units: pd.DataFrame, catalogue: dict[str
     counted = (kinds == "count").to_numpy()
     table.loc[counted, ["mean", "sd", "se", "ci_low", "ci_high"]] = np.nan
     shown = table.assign(n=table["n"].where(~table["suppressed"], 0))
-    peers = compare_with_peers(shown, _PEERS).drop(columns="k")
+    table["peer"] = group_codes(table, _PEERS)  # one integer per peer group, for fast grouping
+    peers = compare_with_peers(shown.assign(peer=table["peer"]), ["peer"]).drop(columns="k")
     table = pd.concat([table, peers], axis=1)
     table.loc[counted, ["shrunk", "weight"]] = np.nan
     table.loc[counted, "flag"] = None
@@ -171,7 +172,7 @@ def blank_suppressed(table: pd.DataFrame) -> pd.DataFrame:
 def rank_among_peers(table: pd.DataFrame, catalogue: dict[str, Measure]) -> pd.Series:
     """Percentile of each unit's shrunk value among the shown units of its level (higher = better)."""
     better = table["measure"].map({key: 1.0 if m.higher_is_better else -1.0 for key, m in catalogue.items()})
-    return peer_percentiles(table["shrunk"] * better, table[_PEERS])
+    return peer_percentiles(table["shrunk"] * better, table[["peer"]])
 
 
 @dataclass(frozen=True)
@@ -242,11 +243,11 @@ def build_scorecard(
 
 def in_reading_order(table: pd.DataFrame, units: pd.DataFrame, catalogue: dict[str, Measure]) -> pd.DataFrame:
     """Sorted by period, then the organisation tree (parents before children), then measure."""
-    order = {key: position for position, key in enumerate(catalogue)}
-    paths = units.set_index("unit_id")["path"]
-    keys = table.assign(_path=table["unit_id"].map(paths), _measure=table["measure"].map(order))
-    return (
-        keys.sort_values(["period", "_path", "_measure"])
-        .drop(columns=["_path", "_measure"])
-        .reset_index(drop=True)
-    )
+    tree_rank = pd.Series(np.arange(len(units)), index=units.sort_values("path")["unit_id"].to_numpy())
+    sort_keys = pd.DataFrame({
+        "period": table["period"].to_numpy(dtype=object),
+        "unit": tree_rank.reindex(table["unit_id"].to_numpy()).to_numpy(),
+        "measure": pd.Categorical(table["measure"].to_numpy(dtype=object), categories=list(catalogue)).codes,
+    })  # fmt: skip
+    order = sort_keys.sort_values(["period", "unit", "measure"], kind="stable").index.to_numpy()
+    return table.iloc[order].reset_index(drop=True)

@@ -74,7 +74,7 @@ def dimension_sums(rows: ir.Table, instrument: Instrument) -> dict[str, ir.Value
     columns: dict[str, ir.Value] = {}
     for key, items in scored_dimensions(instrument).items():
         values = [item_value(rows, instrument, item.key) for item in items]
-        columns[f"{key}__s"] = add_up([value.fill_null(0).cast("int32") for value in values])
+        columns[f"{key}__s"] = add_up([value.fill_null(0) for value in values])  # small: no overflow
         columns[f"{key}__a"] = add_up([answered(value) for value in values])
     return columns
 
@@ -166,12 +166,13 @@ def customer_measures(rows: ir.Table, instrument: Instrument, keep: list[str]) -
         *keep, **dimension_sums(rows, instrument), **{item.key: rows[item.key] for item in loose}
     )
     rescale = rules.ce_index.recommend_rescale
+    intercept, slope = ibis.literal(rescale.intercept, "float64"), ibis.literal(rescale.slope, "float64")
     loose_values = [
-        rescale.intercept + rescale.slope * staged[item.key] if instrument.scales[item.scale].max > 7
+        intercept + slope * staged[item.key].cast("float64") if instrument.scales[item.scale].max > 7
         else staged[item.key] for item in loose
     ]  # fmt: skip
     everything_s = add_up([staged[f"{d}__s"] for d in dimensions] + [v.fill_null(0) for v in loose_values])
-    everything_a = add_up([staged[f"{d}__a"] for d in dimensions] + [answered(v) for v in loose_values])
+    everything_a = add_up([staged[f"{d}__a"] for d in dimensions] + [answered(staged[i.key]) for i in loose])
     share_needed = rules.min_share_answered
     scored = staged.select(
         *keep,

@@ -19,8 +19,16 @@ import pandas as pd
 from servicechain.stats.funnel import ALARM_Z, ALERT_Z
 
 
-def _group_sum(frame: pd.DataFrame, keys: list[str], values: pd.Series) -> pd.Series:
-    return values.groupby([frame[k] for k in keys], sort=False, dropna=False).transform("sum")
+def group_codes(frame: pd.DataFrame, by: Sequence[str]) -> np.ndarray:
+    """An integer per row naming its group (one pass over the key columns)."""
+    return frame.groupby(list(by), sort=False, dropna=False).ngroup().to_numpy()
+
+
+def _group_sum(codes: np.ndarray, values: pd.Series) -> pd.Series:
+    """Each row's group total of ``values`` (missing values count as 0, as pandas' sum does)."""
+    weights = values.to_numpy(dtype="float64", na_value=np.nan)
+    totals = np.bincount(codes, weights=np.where(np.isnan(weights), 0.0, weights))
+    return pd.Series(totals[codes], index=values.index)
 
 
 def peer_estimates(frame: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
@@ -32,7 +40,7 @@ def peer_estimates(frame: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
     (the shrinkage target). Formulas: see :func:`servicechain.stats.dersimonian_laird`
     (DerSimonian & Laird 1986) and :func:`servicechain.stats.pooled_within_variance`.
     """
-    keys = list(by)
+    keys = group_codes(frame, by)
     n = frame["n"].astype("float64")
     total = frame["total"].astype("float64")
     present = n > 0
@@ -41,18 +49,18 @@ def peer_estimates(frame: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
         within_ss = (
             (frame["total_sq"].astype("float64") - total * total / n).clip(lower=0).where(present, 0.0)
         )
-    sigma2 = _group_sum(frame, keys, within_ss) / _group_sum(frame, keys, (n - 1).clip(lower=0))
-    k = _group_sum(frame, keys, present.astype("float64"))
-    target = _group_sum(frame, keys, total.where(present, 0.0)) / _group_sum(frame, keys, n)
+    sigma2 = _group_sum(keys, within_ss) / _group_sum(keys, (n - 1).clip(lower=0))
+    k = _group_sum(keys, present.astype("float64"))
+    target = _group_sum(keys, total.where(present, 0.0)) / _group_sum(keys, n)
     with np.errstate(divide="ignore", invalid="ignore"):
         weight = (n / sigma2).where(present, 0.0)  # 1 / v_i with v_i = sigma^2 / n_i
-        sum_w = _group_sum(frame, keys, weight)
-        fixed = _group_sum(frame, keys, (weight * mean).fillna(0.0)) / sum_w
-        q = _group_sum(frame, keys, (weight * (mean - fixed) ** 2).fillna(0.0))
-        c = sum_w - _group_sum(frame, keys, weight * weight) / sum_w
+        sum_w = _group_sum(keys, weight)
+        fixed = _group_sum(keys, (weight * mean).fillna(0.0)) / sum_w
+        q = _group_sum(keys, (weight * (mean - fixed) ** 2).fillna(0.0))
+        c = sum_w - _group_sum(keys, weight * weight) / sum_w
         tau2 = ((q - (k - 1)) / c).clip(lower=0.0).where(k > 1, 0.0).fillna(0.0)
         star = (1.0 / (sigma2 / n + tau2)).where(present, 0.0)
-        grand = _group_sum(frame, keys, (star * mean).fillna(0.0)) / _group_sum(frame, keys, star)
+        grand = _group_sum(keys, (star * mean).fillna(0.0)) / _group_sum(keys, star)
     return pd.DataFrame({"k": k, "sigma2": sigma2, "tau2": tau2, "grand_mean": grand, "target": target})
 
 
@@ -83,7 +91,7 @@ def compare_with_peers(frame: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
     flag[comparable & (distance < -ALERT_Z)] = "below"
     alarm = comparable & (distance.abs() > ALARM_Z)
     limits = {
-        f"{name}_{side}": (peers["target"] + sign * z * spread).where(peers["k"] > 1)
+        f"{name}_{side}": (peers["target"] + sign * z * spread).where((peers["k"] > 1) & (n > 0))
         for name, z in (("alert", ALERT_Z), ("alarm", ALARM_Z))
         for side, sign in (("low", -1.0), ("high", 1.0))
     }
@@ -95,9 +103,9 @@ def peer_percentiles(values: pd.Series, groups: pd.DataFrame) -> pd.Series:
 
     Equals ``scipy.stats.percentileofscore(group, v, kind="mean")`` for every v.
     """
-    keys = [groups[c] for c in groups.columns]
-    rank = values.groupby(keys, sort=False, dropna=False).rank(method="average")
-    count = values.notna().groupby(keys, sort=False, dropna=False).transform("sum")
+    codes = group_codes(groups, list(groups.columns))
+    rank = values.groupby(codes, sort=False).rank(method="average")
+    count = _group_sum(codes, values.notna().astype("float64"))
     return 100.0 * (rank - 0.5) / count
 
 

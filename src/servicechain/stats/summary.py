@@ -55,7 +55,9 @@ def describe(
         variance = np.where(count >= 2, np.clip(q - t * mean, 0.0, None) / (count - 1), np.nan)
         sd = np.sqrt(variance)
         se = sd / np.sqrt(count)
-        crit = stats.t.ppf((1 + level) / 2, np.where(count >= 2, count - 1, np.nan))
+        df = np.where(count >= 2, count - 1, np.nan)
+        distinct, position = np.unique(df, return_inverse=True)  # few distinct n: ppf once each
+        crit = stats.t.ppf((1 + level) / 2, distinct)[position.reshape(df.shape)]
     return pd.DataFrame(
         {"mean": mean, "sd": sd, "se": se, "ci_low": mean - crit * se, "ci_high": mean + crit * se},
         index=_index_of(n),

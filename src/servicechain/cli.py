@@ -238,7 +238,7 @@ def _steps(total: int) -> Iterator[Callable[[str], None]]:
 
 
 def _records(frame: pd.DataFrame) -> str:
-    return frame.to_json(orient="records", indent=2, force_ascii=False) + "\n"
+    return frame.to_json(orient="records", indent=2, force_ascii=False, double_precision=15) + "\n"
 
 
 @app.command()

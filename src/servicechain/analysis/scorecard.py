@@ -74,6 +74,11 @@ def unit_statistics(sums: pd.DataFrame, units: pd.DataFrame, catalogue: dict[str
     shares = (kinds == "share").to_numpy()
     low, high = wilson_interval(table.loc[shares, "total"] / 100.0, table.loc[shares, "n"])
     table.loc[shares, "ci_low"], table.loc[shares, "ci_high"] = 100.0 * low, 100.0 * high
+    # an interval never leaves the measure's scale (small n: a t-interval of a 1..5 score can)
+    lowest = table["measure"].map({key: m.scale_min for key, m in catalogue.items()}).astype("float64")
+    highest = table["measure"].map({key: m.scale_max for key, m in catalogue.items()}).astype("float64")
+    table["ci_low"] = table["ci_low"].clip(lower=lowest)
+    table["ci_high"] = table["ci_high"].clip(upper=highest)
     counted = (kinds == "count").to_numpy()
     table.loc[counted, ["mean", "sd", "se", "ci_low", "ci_high"]] = np.nan
     shown = table.assign(n=table["n"].where(~table["suppressed"], 0))

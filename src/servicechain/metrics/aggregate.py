@@ -167,7 +167,8 @@ def period_sums(analytics: Analytics, spec: SourceSpec, instrument: Instrument) 
         return pd.DataFrame(columns=LONG_COLUMNS), measures
     if spec.by_wave:
         waves = analytics.read("SELECT id, period FROM survey_wave")
-        wide["period"] = wide["wave_id"].map(wave_periods(waves, wide))
+        period = wide["wave_id"].map(wave_periods(waves, wide))
     else:
-        wide["period"] = quarter_label(wide["year"], wide["quarter"])
+        period = quarter_label(wide["year"], wide["quarter"])
+    wide = pd.concat([wide, period.rename("period")], axis=1)  # one block added, not a column insert
     return to_long(wide.dropna(subset=["period"]), measures, spec.source), measures

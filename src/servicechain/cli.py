@@ -277,7 +277,7 @@ def scorecard(
             card = build_scorecard(store, unit=unit, level=level, on_step=step,
                                    period=None if period in (None, "all") else period)  # fmt: skip
         if period is None and len(card):
-            card = card[card["period"] == card["period"].max()]
+            card = card[card["period"] == max(set(card["period"]))]
         known = set(card["measure"])
         for key in measure or []:
             if key not in known:

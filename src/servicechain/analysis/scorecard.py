@@ -65,9 +65,10 @@ def unit_statistics(sums: pd.DataFrame, units: pd.DataFrame, catalogue: dict[str
     Rows marked ``suppressed`` take no part in the peer comparison (they count as n = 0),
     so nothing shown for a unit depends on a group that may not be shown.
     """
-    table = sums.merge(
-        units[["unit_id", "unit_code", "unit_name", "level", "depth"]], on="unit_id", how="left"
+    described = units[["unit_id", "unit_code", "unit_name", "level", "depth"]].astype(
+        {"unit_code": "category", "unit_name": "category", "level": "category"}
     )
+    table = sums.merge(described, on="unit_id", how="left")
     kinds = table["measure"].map({key: m.kind for key, m in catalogue.items()})
     summary = describe(table["n"], table["total"], table["total_sq"])
     table = pd.concat([table, summary.set_axis(table.index)], axis=1)
@@ -176,8 +177,10 @@ def blank_suppressed(table: pd.DataFrame) -> pd.DataFrame:
 
 def rank_among_peers(table: pd.DataFrame, catalogue: dict[str, Measure]) -> pd.Series:
     """Percentile of each unit's shrunk value among the shown units of its level (higher = better)."""
-    better = table["measure"].map({key: 1.0 if m.higher_is_better else -1.0 for key, m in catalogue.items()})
-    return peer_percentiles(table["shrunk"] * better, table[["peer"]])
+    direction = {key: 1.0 if m.higher_is_better else -1.0 for key, m in catalogue.items()}
+    better = table["measure"].map(direction).astype("float64")
+    # equal scores are ties on every engine: sums of doubles may differ in their last bits
+    return peer_percentiles((table["shrunk"] * better).round(9), table[["peer"]])
 
 
 @dataclass(frozen=True)

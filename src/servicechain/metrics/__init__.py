@@ -40,6 +40,8 @@ def measure_sums(
             frames.append(long)
             catalogue.update({measure.key: measure for measure in measures})
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=LONG_COLUMNS)
+    # few distinct values in many rows: categories keep grouping and mapping cheap
+    table = table.astype({"source": "category", "period": "category", "measure": "category"})
     return table, catalogue
 
 

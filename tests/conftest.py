@@ -12,6 +12,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -49,27 +50,39 @@ def pg_template() -> Iterator[str]:
     admin.dispose()
 
 
-@pytest.fixture(params=["duckdb", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """A migrated, empty store on each engine."""
-    if request.param == "duckdb":
-        path = tmp_path / "store.duckdb"
+@contextmanager
+def fresh_store(request: pytest.FixtureRequest, engine: str, folder: Path) -> Iterator[Store]:
+    """A migrated, empty store on ``engine`` (a DuckDB file in ``folder``, or a new PostgreSQL
+    database cloned from the template), dropped afterwards; usable from fixtures of any scope."""
+    if engine == "duckdb":
+        path = folder / f"store-{uuid.uuid4().hex[:8]}.duckdb"
         shutil.copy(request.getfixturevalue("duckdb_template"), path)
-        opened = open_store(f"duckdb:///{path}")
-        yield opened
-        opened.dispose()
+        store = open_store(f"duckdb:///{path}")
+        try:
+            yield store
+        finally:
+            store.dispose()
         return
     template = request.getfixturevalue("pg_template")
     name = f"sc_test_{uuid.uuid4().hex[:12]}"
     admin = _admin()
     with admin.connect() as connection:
         connection.exec_driver_sql(f"CREATE DATABASE {name} TEMPLATE {template}")
-    opened = open_store(f"{PG_SERVER}/{name}")
-    yield opened
-    opened.dispose()
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    admin.dispose()
+    store = open_store(f"{PG_SERVER}/{name}")
+    try:
+        yield store
+    finally:
+        store.dispose()
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.dispose()
+
+
+@pytest.fixture(params=["duckdb", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A migrated, empty store on each engine."""
+    with fresh_store(request, request.param, tmp_path) as opened:
+        yield opened
 
 
 def snapshot(store: Store) -> dict[str, str]:

@@ -23,21 +23,9 @@ from typer.testing import CliRunner, Result
 
 from servicechain.cli import app
 from servicechain.demo.load import load_demo
-from tests.test_scorecard import fresh_store
+from tests.conftest import fresh_store
+from tests.test_scorecard import CONTRACT
 
-CONTRACT = [
-    "unit_code",
-    "period",
-    "measure",
-    "n",
-    "mean",
-    "ci_low",
-    "ci_high",
-    "shrunk",
-    "percentile",
-    "flag",
-    "suppressed",
-]
 DEMO = {"units": 12, "periods": 3, "customers_per_unit": 30, "seed": 5}
 LATEST = "2026-Q3"
 

@@ -9,10 +9,7 @@ Loading a demo and scoring it takes seconds, so each engine's demo store is buil
 from __future__ import annotations
 
 import hashlib
-import shutil
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,9 +25,9 @@ from servicechain.demo.load import load_demo
 from servicechain.errors import UserError
 from servicechain.ingest.pipeline import import_table
 from servicechain.ingest.readers import table_from_frame
-from servicechain.store import Store, open_store
+from servicechain.store import Store
 from servicechain.store.bulk import read_frame
-from tests.conftest import PG_SERVER, _admin
+from tests.conftest import fresh_store
 
 CONTRACT = [
     "unit_code",
@@ -49,33 +46,6 @@ KEYS = ["unit_code", "period", "source", "measure"]
 FLOATS = ["mean", "ci_low", "ci_high", "shrunk", "percentile", "sd", "se"]
 DEMO = {"units": 12, "periods": 3, "customers_per_unit": 30, "seed": 5}
 Z = float(stats.norm.ppf(0.975))
-
-
-@contextmanager
-def fresh_store(request: pytest.FixtureRequest, engine: str, folder: Path) -> Iterator[Store]:
-    """A migrated, empty store on ``engine``, made as ``tests/conftest.py`` makes them (any scope)."""
-    if engine == "duckdb":
-        path = folder / f"store-{uuid.uuid4().hex[:8]}.duckdb"
-        shutil.copy(request.getfixturevalue("duckdb_template"), path)
-        store = open_store(f"duckdb:///{path}")
-        try:
-            yield store
-        finally:
-            store.dispose()
-        return
-    template = request.getfixturevalue("pg_template")
-    name = f"sc_card_{uuid.uuid4().hex[:12]}"
-    admin = _admin()
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f"CREATE DATABASE {name} TEMPLATE {template}")
-    store = open_store(f"{PG_SERVER}/{name}")
-    try:
-        yield store
-    finally:
-        store.dispose()
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.dispose()
 
 
 @dataclass

@@ -34,8 +34,8 @@ from servicechain.instruments import load_default_instruments
 from servicechain.settings import Settings, get_settings
 from servicechain.store import Store, open_store
 from servicechain.store.bulk import read_frame
+from tests.conftest import fresh_store
 from tests.test_anonymity import small_derivable_group
-from tests.test_scorecard import fresh_store
 
 DEMO = {"units": 12, "periods": 3, "customers_per_unit": 10, "seed": 5}
 THRESHOLD = 5

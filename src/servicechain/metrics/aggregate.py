@@ -170,5 +170,5 @@ def period_sums(analytics: Analytics, spec: SourceSpec, instrument: Instrument) 
         period = wide["wave_id"].map(wave_periods(waves, wide))
     else:
         period = quarter_label(wide["year"], wide["quarter"])
-    wide = pd.concat([wide, period.rename("period")], axis=1)  # one block added, not a column insert
+    wide = pd.concat([wide, period.rename("period")], axis=1).copy()  # consolidated: one block per type
     return to_long(wide.dropna(subset=["period"]), measures, spec.source), measures

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import ibis
@@ -36,7 +37,10 @@ class Analytics:
         with self.driver.cursor() as cursor:
             cursor.execute(sql)
             names = [column.name for column in cursor.description]
-            return pd.DataFrame(cursor.fetchall(), columns=names)
+            frame = pd.DataFrame(cursor.fetchall(), columns=names)
+        # PostgreSQL sums of integers arrive as NUMERIC (Decimal): make them numbers
+        exact = [name for name in names if isinstance(next(iter(frame[name].dropna()), None), Decimal)]
+        return frame.astype(dict.fromkeys(exact, "float64"))
 
 
 @contextmanager

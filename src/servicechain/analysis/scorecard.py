@@ -252,10 +252,8 @@ def build_scorecard(
 def in_reading_order(table: pd.DataFrame, units: pd.DataFrame, catalogue: dict[str, Measure]) -> pd.DataFrame:
     """Sorted by period, then the organisation tree (parents before children), then measure."""
     tree_rank = pd.Series(np.arange(len(units)), index=units.sort_values("path")["unit_id"].to_numpy())
-    sort_keys = pd.DataFrame({
-        "period": table["period"].to_numpy(dtype=object),
-        "unit": tree_rank.reindex(table["unit_id"].to_numpy()).to_numpy(),
-        "measure": pd.Categorical(table["measure"].to_numpy(dtype=object), categories=list(catalogue)).codes,
-    })  # fmt: skip
-    order = sort_keys.sort_values(["period", "unit", "measure"], kind="stable").index.to_numpy()
-    return table.iloc[order].reset_index(drop=True)
+    unit = tree_rank.reindex(table["unit_id"].to_numpy()).to_numpy()
+    measure = pd.Categorical(table["measure"], categories=list(catalogue)).codes
+    period = pd.Categorical(table["period"], categories=sorted(set(table["period"]))).codes
+    order = np.lexsort((measure, unit, period))  # the last key sorts first
+    return table.take(order).reset_index(drop=True)

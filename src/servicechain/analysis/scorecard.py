@@ -253,7 +253,8 @@ def in_reading_order(table: pd.DataFrame, units: pd.DataFrame, catalogue: dict[s
     """Sorted by period, then the organisation tree (parents before children), then measure."""
     tree_rank = pd.Series(np.arange(len(units)), index=units.sort_values("path")["unit_id"].to_numpy())
     unit = tree_rank.reindex(table["unit_id"].to_numpy()).to_numpy()
-    measure = pd.Categorical(table["measure"], categories=list(catalogue)).codes
-    period = pd.Categorical(table["period"], categories=sorted(set(table["period"]))).codes
+    measure = pd.Categorical(table["measure"].to_numpy(dtype=object), categories=list(catalogue)).codes
+    periods = table["period"].to_numpy(dtype=object)
+    period = pd.Categorical(periods, categories=sorted(set(periods))).codes
     order = np.lexsort((measure, unit, period))  # the last key sorts first
     return table.take(order).reset_index(drop=True)

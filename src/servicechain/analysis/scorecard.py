@@ -1,9 +1,10 @@
 """The scorecard: every unit, period and measure with its interval, shrunk value and flag.
 
 Flow: :func:`servicechain.metrics.measure_sums` (one pushed-down pass per source, rolled
-up the tree) -> statistics per row (:mod:`servicechain.stats`) -> comparison with the
-unit's peers (same level, period and measure) -> the anonymity rules for employee
-results -> percentiles among the peers that may be shown -> the requested slice.
+up the tree) -> the anonymity decisions for employee results (on counts only) ->
+statistics per row (:mod:`servicechain.stats`) -> comparison with the unit's shown peers
+(same level, period and measure) -> percentiles -> engagement ratios -> every number
+removed from suppressed rows -> the requested slice.
 
 Employee results are suppressed on the whole organisation before any filter applies,
 so no choice of ``unit``, ``level`` or ``period`` can reveal a small group.

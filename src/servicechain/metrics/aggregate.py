@@ -20,8 +20,11 @@ from ibis.backends.sql import SQLBackend
 
 from servicechain.instruments.model import Instrument
 from servicechain.metrics.backend import Analytics
+from servicechain.metrics.customer import customer_measures
+from servicechain.metrics.employee import employee_measures
 from servicechain.metrics.measures import Measure, Source
-from servicechain.metrics.respondent import Scored, customer_measures, employee_measures, touchpoint_measures
+from servicechain.metrics.respondent import Scored
+from servicechain.metrics.touchpoint import touchpoint_measures
 
 LONG_COLUMNS = ["source", "unit_id", "period", "measure", "n", "total", "total_sq"]
 _SCALE = {"score": 1.0, "share": 100.0, "nps": 100.0, "count": 1.0}

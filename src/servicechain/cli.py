@@ -302,8 +302,9 @@ def scorecard(
         label = (
             str(ranked["label_nl" if language == "nl" else "label_en"].iloc[0]) if len(ranked) else chosen[0]
         )
-        console.print(ranking_table(strongest, f"{word('strongest', language)} {top}: {label}", language))
-        console.print(ranking_table(weakest, f"{word('weakest', language)} {top}: {label}", language))
+        about = f"{top}: {label}, {', '.join(sorted(set(ranked['period'])))}"
+        console.print(ranking_table(strongest, f"{word('strongest', language)} {about}", language))
+        console.print(ranking_table(weakest, f"{word('weakest', language)} {about}", language))
         return
     if as_json:
         sys.stdout.write(_records(card[columns]))

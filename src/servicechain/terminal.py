@@ -14,7 +14,7 @@ WORDS = {
     "strongest": {"en": "Strongest", "nl": "Sterkste"},
     "weakest": {"en": "Weakest", "nl": "Zwakste"},
     "shrunk": {"en": "shrunk", "nl": "gekrompen"},
-    "interval": {"en": "95% interval", "nl": "95%-interval"},
+    "interval": {"en": "mean (95% interval)", "nl": "gemiddelde (95%-interval)"},
     "flag": {"en": "flag", "nl": "signaal"},
     "percentile": {"en": "percentile", "nl": "percentiel"},
     "above": {"en": "above", "nl": "boven"},

@@ -142,3 +142,13 @@ def test_an_invalid_value_in_the_toml_file_is_refused(tmp_path: Path) -> None:
 def test_response_digests_have_their_own_key_or_the_secret_key() -> None:
     assert Settings(secret_key="s3cret").response_digest_key == "s3cret"
     assert Settings(secret_key="s3cret", digest_key="d1gest").response_digest_key == "d1gest"
+
+
+def test_human_sigma_cutoffs_come_from_the_environment_and_must_rise(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().human_sigma_cutoffs == (20.0, 35.0, 50.0, 65.0, 80.0)
+    monkeypatch.setenv("SERVICECHAIN_HUMAN_SIGMA_CUTOFFS", "[10, 30, 50, 70, 90]")
+    assert Settings().human_sigma_cutoffs == (10.0, 30.0, 50.0, 70.0, 90.0)
+    for bad in ("[50, 35, 20, 65, 80]", "[0, 35, 50, 65, 80]", "[20, 35, 50, 65]"):
+        monkeypatch.setenv("SERVICECHAIN_HUMAN_SIGMA_CUTOFFS", bad)
+        with pytest.raises(ValidationError):
+            Settings()

@@ -54,6 +54,18 @@ class Settings(BaseSettings):
         "stable: a new key makes earlier employee files look new. Set it to rotate secret_key freely.",
     )
 
+    human_sigma_cutoffs: tuple[float, float, float, float, float] = Field(
+        default=(20.0, 35.0, 50.0, 65.0, 80.0),
+        description="Human Sigma composite values (0..100) where levels 2, 3, 4, 5 and 6 begin.",
+    )
+
+    @field_validator("human_sigma_cutoffs")
+    @classmethod
+    def _rising_cutoffs(cls, cutoffs: tuple[float, ...]) -> tuple[float, ...]:
+        if any(not 0 < value < 100 for value in cutoffs) or list(cutoffs) != sorted(set(cutoffs)):
+            raise ValueError("five rising values between 0 and 100, e.g. [20, 35, 50, 65, 80]")
+        return cutoffs
+
     @property
     def response_digest_key(self) -> str:
         """The key of employee response digests."""

@@ -338,6 +338,53 @@ def analyze(
     console.print(f"{len(written)} files", style="dim")
 
 
+@app.command()
+def report(
+    period: Annotated[
+        str | None, typer.Option(help="A period such as 2026-Q3 (default: the latest).")
+    ] = None,
+    level: Annotated[str, typer.Option(help="The units compared: location, region, team, ...")] = "location",
+    html: Annotated[Path | None, typer.Option("--html", help="Write the report as one HTML file.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report's numbers as JSON.")] = False,
+    lang: Annotated[str | None, typer.Option("--lang", help="nl or en (default: the setting).")] = None,
+) -> None:
+    """Human Sigma, quadrants, variability, linkage and key drivers for the executive."""
+    from servicechain.analysis.report import REPORT_STEPS, build_report
+
+    with _user_errors():
+        language = _language(lang)
+        store = _open()
+        with _steps(REPORT_STEPS) as step:
+            built = build_report(store, period=period, level=level, language=language, on_step=step)
+        if html is not None:
+            from servicechain.report.html import write_html
+
+            written = write_html(built, html)
+    if as_json:
+        sys.stdout.write(json.dumps(built, indent=2, ensure_ascii=False) + "\n")
+    else:
+        for sentence in built["summary"]:
+            console.print(sentence, highlight=False)
+        console.print(_quadrant_line(built["quadrants"], language), highlight=False)
+    if html is not None:
+        errors.print(f"report written to {written}", highlight=False)
+
+
+def _quadrant_line(quadrants: dict, language: str) -> str:  # type: ignore[type-arg]
+    """Revenue growth of both-high and one-high units against both-low, beside the published figures."""
+    dutch = language == "nl"
+    names = {"both_high_vs_both_low": "beide hoog / beide laag" if dutch else "both high / both low",
+             "one_high_vs_both_low": "één hoog / beide laag" if dutch else "one high / both low"}  # fmt: skip
+    parts = []
+    for key, name in names.items():
+        mine = quadrants["ratios"].get(key)
+        text = f"{mine:.1f}x" if mine is not None else "—"
+        said = f"{quadrants['published'][key]}x"
+        part = f"{name}: {text} ({'gepubliceerd' if dutch else 'published'} {said})"
+        parts.append(part.replace(".", ",") if dutch else part)
+    return ("Omzetgroei " if dutch else "Revenue growth ") + "; ".join(parts)
+
+
 def _language(given: str | None) -> str:
     if given is None:
         return Settings().language

@@ -28,10 +28,12 @@ def human_sigma(results: UnitResults, outcomes: pd.DataFrame, unit_level: str,
     """Per unit of ``unit_level`` and period: p_ee, p_ce, hs, level, quadrant and the outcomes."""
     table = results.table
     chosen = table[(table["level"] == unit_level) & table["measure"].isin(["engagement_index", "ce_index"])]
+    chosen = chosen[["unit_id", "unit_code", "unit_name", "period", "measure", "percentile"]].astype(
+        {"unit_code": str, "unit_name": str, "period": str, "measure": str}
+    )
     wide = chosen.pivot_table(
-        index=["unit_id", "unit_code", "unit_name", "period"], columns="measure", values="percentile",
-        observed=True, dropna=False,
-    ).reset_index()  # fmt: skip
+        index=["unit_id", "unit_code", "unit_name", "period"], columns="measure", values="percentile"
+    ).reset_index()
     wide.columns.name = None
     for column in ("engagement_index", "ce_index"):
         if column not in wide.columns:
@@ -42,7 +44,7 @@ def human_sigma(results: UnitResults, outcomes: pd.DataFrame, unit_level: str,
     wide["hs"] = composite(wide["p_ee"], wide["p_ce"])
     wide["hs_level"] = level(wide["hs"], cutoffs)
     wide["quadrant"] = None
-    for _, rows in wide.groupby("period", observed=True):
+    for _, rows in wide.groupby("period"):
         wide.loc[rows.index, "quadrant"] = quadrant(rows["p_ee"], rows["p_ce"])
     merged = wide.merge(outcomes, on=["unit_id", "period"], how="left")
     for column in OUTCOMES:

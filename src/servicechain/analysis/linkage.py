@@ -59,10 +59,13 @@ def correlations(frame: pd.DataFrame, *, n_boot: int = 1000, seed: int = 0) -> p
 def chain_models(
     frame: pd.DataFrame, shrunk_ee: pd.Series, regions: pd.Series, *, n_boot: int = 1000, seed: int = 0
 ) -> dict[str, object]:
-    """Slope of CE on shrunk EE, mediation EE -> CE -> growth, and the mixed model by region."""
+    """Slopes of CE and attachment on shrunk EE, mediation EE -> CE -> growth, mixed model by region."""
     data = frame.assign(ee_shrunk=shrunk_ee, region=regions).dropna(subset=["ee_shrunk", "ce_index"])
     models: dict[str, object] = {
-        "ce_on_ee": asdict(slope(data, "ee_shrunk", "ce_index", n_boot=n_boot, seed=seed))
+        "ce_on_ee": asdict(slope(data, "ee_shrunk", "ce_index", n_boot=n_boot, seed=seed)),
+        "attachment_on_ee": asdict(
+            slope(data.dropna(subset=["attachment"]), "ee_shrunk", "attachment", n_boot=n_boot, seed=seed)
+        ),
     }
     growth = data.dropna(subset=["revenue_growth", "engagement_index"])
     if growth["unit_id"].nunique() >= 5:

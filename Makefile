@@ -17,12 +17,14 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 install: $(STAMP)
 
-## make demo: build the demo organisation, import its files, show the strongest and weakest locations
+## make demo: build the demo organisation, import its files, show the strongest and weakest locations,
+## write the executive report (report.html)
 demo: $(STAMP)
 	rm -f servicechain.duckdb servicechain.duckdb.wal
 	$(BIN)/servicechain demo --export-dir $(DEMO_DIR)
 	$(BIN)/servicechain status
 	$(BIN)/servicechain scorecard --level location --measure ce_index --top 5
+	$(BIN)/servicechain report --html report.html
 
 ## make test: the whole test suite on DuckDB and PostgreSQL
 test: $(STAMP)

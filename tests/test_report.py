@@ -19,8 +19,10 @@ from typer.testing import CliRunner
 from servicechain.analysis.report import build_report
 from servicechain.cli import app
 from servicechain.demo.load import load_demo, read_truth
+from servicechain.report.html import write_html
 from servicechain.store import Store
 from tests.conftest import fresh_store
+from tests.test_report_html import CHROMIUM, browser_available, shrink_png
 
 
 @pytest.fixture(scope="module")
@@ -83,3 +85,31 @@ def test_report_command_prints_json_and_refuses_an_unknown_period(chain: tuple, 
     assert json.loads(result.stdout)["language"] == "nl"
     result = runner.invoke(app, ["--db", store.url, "report", "--period", "1999-Q1"])
     assert result.exit_code == 2 and "1999-Q1" in result.stderr
+
+
+def test_the_demo_report_renders_in_chromium(chain: tuple[Store, dict[str, Any]], tmp_path: Path) -> None:
+    """The real demo report in Debian's chromium: every chart draws; the screenshot goes to docs/."""
+    browser_available()
+    from playwright.sync_api import sync_playwright
+
+    _, report = chain
+    path = write_html(report, tmp_path / "report.html", language="nl")
+    screenshot = Path(__file__).resolve().parents[1] / "docs" / "report-screenshot.png"
+    errors: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.goto(path.as_uri())
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('[data-chart]')]"
+                ".every(el => el.querySelector('.main-svg'))",
+                timeout=30_000,
+            )
+            assert page.locator("[data-chart]").count() >= 7
+            page.screenshot(path=str(screenshot), full_page=True)
+        finally:
+            browser.close()
+    assert errors == []
+    shrink_png(screenshot)

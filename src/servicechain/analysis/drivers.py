@@ -5,7 +5,8 @@ Per unit and period (units of one level, shown results only): relative weights (
 
 - the employee dimensions for the employee engagement index,
 - the employee dimensions and engagement for the customer engagement (CE) index,
-- the customer dimensions for customer retention (a unit KPI);
+- the customer dimensions for customer retention (a unit KPI) and for share of wallet
+  (the mean of the unit's responding customers);
 
 and per unit, priority = importance x gap to the top quartile of its peers
 (:func:`servicechain.stats.drivers.priorities`): the two or three things to work on.
@@ -33,6 +34,7 @@ TARGETS = {
     "engagement_index": EMPLOYEE_DRIVERS,
     "ce_index": [*EMPLOYEE_DRIVERS, "engagement_index"],
     "customer_retention": CUSTOMER_DRIVERS,
+    "share_of_wallet": CUSTOMER_DRIVERS,
 }
 
 

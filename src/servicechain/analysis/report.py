@@ -24,7 +24,7 @@ from servicechain.analysis.scorecard import UnitResults, unit_results
 from servicechain.analysis.units import check_level
 from servicechain.analysis.variability import variability
 from servicechain.errors import UserError
-from servicechain.metrics.customer_value import customer_value
+from servicechain.metrics.customer_value import customer_value, unit_wallet
 from servicechain.metrics.kpis import unit_outcomes
 from servicechain.settings import Settings, get_settings
 from servicechain.store.engine import Store
@@ -139,7 +139,7 @@ def build_report(
     if period not in periods:
         raise UserError(f"no results for period {period!r}; periods with results: {', '.join(periods[-6:])}")
     step("outcomes and Human Sigma")
-    outcomes = unit_outcomes(store)
+    outcomes = unit_outcomes(store).merge(unit_wallet(store), on=["unit_id", "period"], how="outer")
     sigma = human_sigma(results, outcomes, level, settings.human_sigma_cutoffs)
     frame = unit_frame(results, level, outcomes)
     step("linkage")

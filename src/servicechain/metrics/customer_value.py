@@ -49,3 +49,16 @@ def customer_value(store: Store) -> pd.DataFrame:
     table["group"] = table["group"].astype(int).astype(object)
     table.loc[segment, "group"] = [SEGMENTS[int(code)] for code in table.loc[segment, "group"]]
     return table[["by", "group", *[c for c in table.columns if c not in ("by", "group")]]]
+
+
+def unit_wallet(store: Store) -> pd.DataFrame:
+    """Mean share of wallet of each unit's responding customers per period (``unit_id, period,
+    share_of_wallet``): the customer-side outcome for key drivers."""
+    with analytics_backend(store) as analytics:
+        backend = analytics.backend
+        responses = backend.table("customer_response").select("unit_id", "customer_id", "wave_id")
+        waves = backend.table("survey_wave").select(wave_id="id", period="period")
+        kpis = backend.table("customer_kpi").select("customer_id", "period", "share_of_wallet")
+        joined = responses.join(waves, "wave_id").join(kpis, ["customer_id", "period"])
+        query = joined.group_by("unit_id", "period").aggregate(share_of_wallet=joined.share_of_wallet.mean())
+        return analytics.read(str(backend.compile(query)))

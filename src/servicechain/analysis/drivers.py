@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from servicechain.analysis.scorecard import UnitResults
+from servicechain.analysis.scorecard import UnitResults, per_unit
 from servicechain.stats.drivers import bootstrap_weights, priorities
 
 EMPLOYEE_DRIVERS = [
@@ -40,15 +40,8 @@ TARGETS = {
 
 def unit_frame(results: UnitResults, level: str, outcomes: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per unit of ``level`` and period, one column per measure mean (suppressed: missing)."""
-    table = results.table
-    rows = table[(table["level"] == level) & table["kind"].isin(["score", "share", "nps"])]
-    rows = rows[["unit_id", "unit_code", "unit_name", "period", "measure", "mean"]].astype(
-        {"unit_code": str, "unit_name": str, "period": str, "measure": str}
-    )
-    wide = rows.pivot_table(
-        index=["unit_id", "unit_code", "unit_name", "period"], columns="measure", values="mean"
-    ).reset_index()
-    wide.columns.name = None
+    measures = [key for key, m in results.catalogue.items() if m.kind in ("score", "share", "nps")]
+    wide = per_unit(results.table, level, measures, "mean")
     if outcomes is not None:
         wide = wide.merge(outcomes, on=["unit_id", "period"], how="left")
     return wide

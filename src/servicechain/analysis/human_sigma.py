@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from servicechain.analysis.scorecard import UnitResults
+from servicechain.analysis.scorecard import UnitResults, per_unit
 from servicechain.metrics.kpis import OUTCOMES
 from servicechain.stats import describe
 from servicechain.stats.human_sigma import QUADRANTS, composite, level, quadrant
@@ -26,18 +26,7 @@ PUBLISHED = {"both_high_vs_both_low": 3.4, "one_high_vs_both_low": 1.7}
 def human_sigma(results: UnitResults, outcomes: pd.DataFrame, unit_level: str,
                 cutoffs: Sequence[float]) -> pd.DataFrame:  # fmt: skip
     """Per unit of ``unit_level`` and period: p_ee, p_ce, hs, level, quadrant and the outcomes."""
-    table = results.table
-    chosen = table[(table["level"] == unit_level) & table["measure"].isin(["engagement_index", "ce_index"])]
-    chosen = chosen[["unit_id", "unit_code", "unit_name", "period", "measure", "percentile"]].astype(
-        {"unit_code": str, "unit_name": str, "period": str, "measure": str}
-    )
-    wide = chosen.pivot_table(
-        index=["unit_id", "unit_code", "unit_name", "period"], columns="measure", values="percentile"
-    ).reset_index()
-    wide.columns.name = None
-    for column in ("engagement_index", "ce_index"):
-        if column not in wide.columns:
-            wide[column] = np.nan
+    wide = per_unit(results.table, unit_level, ["engagement_index", "ce_index"], "percentile")
     wide = wide.rename(columns={"engagement_index": "p_ee", "ce_index": "p_ce"}).dropna(
         subset=["p_ee", "p_ce"], how="all"
     )

@@ -215,6 +215,20 @@ def unit_results(
     return UnitResults(blank_suppressed(table), units, catalogue)
 
 
+def per_unit(table: pd.DataFrame, level: str, measures: list[str], value: str) -> pd.DataFrame:
+    """One row per unit of ``level`` and period, one column per measure holding ``value``
+    (``mean``, ``percentile``, ...); missing where the row is suppressed or absent."""
+    rows = table[(table["level"] == level) & table["measure"].isin(measures)]
+    rows = rows[["unit_id", "unit_code", "unit_name", "period", "measure", value]].astype(
+        {"unit_code": str, "unit_name": str, "period": str, "measure": str}
+    )
+    wide = rows.pivot_table(
+        index=["unit_id", "unit_code", "unit_name", "period"], columns="measure", values=value
+    ).reset_index()
+    wide.columns.name = None
+    return wide.reindex(columns=[*wide.columns, *[m for m in measures if m not in wide.columns]])
+
+
 def build_scorecard(
     store: Store,
     *,

@@ -55,12 +55,14 @@ class Variability:
         if language == "nl":
             if not self.below:
                 return f"Geen van de {self.units} {nl} scoort significant onder het bedrijf."
-            return (f"{self.below} van de {self.units} {nl} scoren significant onder het bedrijf; "
-                    "het bedrijfsgemiddelde verbergt ze.")  # fmt: skip
+            verb, them = ("scoort", "verbergt die") if self.below == 1 else ("scoren", "verbergt ze")
+            return (f"{self.below} van de {self.units} {nl} {verb} significant onder het bedrijf; "
+                    f"het bedrijfsgemiddelde {them}.")  # fmt: skip
         if not self.below:
             return f"None of the {self.units} {en} is significantly below the company."
-        return (f"{self.below} of {self.units} {en} are significantly below the company; "
-                "the company average hides them.")  # fmt: skip
+        verb, them = ("is", "it") if self.below == 1 else ("are", "them")
+        return (f"{self.below} of {self.units} {en} {verb} significantly below the company; "
+                f"the company average hides {them}.")  # fmt: skip
 
 
 def variability(results: UnitResults, measure: str, level: str, period: str) -> Variability:

@@ -136,6 +136,11 @@ def import_command(
         bool,
         typer.Option("--replace", help="KPIs: replace the stored values of the periods this file covers."),
     ] = False,
+    no_refresh: Annotated[
+        bool,
+        typer.Option("--no-refresh", help="Do not recompute the dashboards' results now (several "
+                     "imports in a row: run `servicechain refresh` after the last)."),
+    ] = False,
 ) -> None:
     """Import one file; on any problem nothing is written and each problem is listed as FILE:ROW:COLUMN."""
     from servicechain.ingest.pipeline import import_file
@@ -155,6 +160,8 @@ def import_command(
         console.print(result.summary(), highlight=False)
         for note in result.notes:
             console.print(f"  {note}", style="dim", highlight=False)
+        if not result.already_imported and not no_refresh:
+            refresh_results(store)
 
 
 @app.command()
@@ -392,6 +399,10 @@ def _language(given: str | None) -> str:
         raise ServicechainError(f"--lang: choose nl or en, not {given!r}")
     return given
 
+
+from servicechain.cli_web import refresh_results, register  # noqa: E402 - needs the helpers above
+
+register(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

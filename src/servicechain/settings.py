@@ -54,6 +54,14 @@ class Settings(BaseSettings):
         "stable: a new key makes earlier employee files look new. Set it to rotate secret_key freely.",
     )
 
+    host: str = Field(default="127.0.0.1", description="Address the web server listens on.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port of the web server.")
+    secure_cookies: bool = Field(
+        default=True,
+        description="Send the session cookie over HTTPS only (serve --dev turns it off for plain http).",
+    )
+    session_hours: float = Field(default=12.0, gt=0, le=24 * 30, description="How long a login lasts.")
+
     human_sigma_cutoffs: tuple[float, float, float, float, float] = Field(
         default=(20.0, 35.0, 50.0, 65.0, 80.0),
         description="Human Sigma composite values (0..100) where levels 2, 3, 4, 5 and 6 begin.",

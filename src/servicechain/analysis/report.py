@@ -125,12 +125,14 @@ def build_report(
     language: str | None = None,
     settings: Settings | None = None,
     on_step: Callable[[str], None] | None = None,
+    results: UnitResults | None = None,
 ) -> dict[str, Any]:
-    """The report of ``period`` (default: the latest with results) for units of ``level``."""
+    """The report of ``period`` (default: the latest with results) for units of ``level``;
+    pass ``results`` of :func:`unit_results` to build several reports on one computation."""
     settings = settings or get_settings()
     language = language or settings.language
     step = on_step or (lambda _: None)
-    results = unit_results(store, settings=settings, on_step=step)
+    results = results or unit_results(store, settings=settings, on_step=step)
     check_level(results.units, level)
     periods = sorted(set(results.table.loc[results.table["level"] == level, "period"].astype(str)))
     if not periods:

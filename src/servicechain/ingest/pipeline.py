@@ -46,12 +46,18 @@ class ImportResult:
     updated: int = 0
     skipped: int = 0
     already_imported: bool = False
+    dry_run: bool = False
     notes: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         """One line for the terminal."""
         if self.already_imported:
             return f"{self.file}: already imported earlier (same content), nothing changed"
+        if self.dry_run:
+            return (
+                f"{self.file}: {self.rows:,} rows of {self.kind} are valid: {self.inserted:,} would be "
+                f"added, {self.updated:,} updated, {self.skipped:,} unchanged or already present"
+            )
         return (
             f"{self.file}: {self.rows:,} rows of {self.kind}: {self.inserted:,} added, "
             f"{self.updated:,} updated, {self.skipped:,} unchanged or already present"
@@ -67,8 +73,10 @@ def import_file(
     sheet: str | None = None,
     replace: bool = False,
     progress: ProgressHook | None = None,
+    dry_run: bool = False,
 ) -> ImportResult:
     """Import one file of ``kind``; all of it or, on any problem, nothing (raises ImportRejected).
+    With ``dry_run`` everything is checked and counted, and then nothing is written.
 
     A file is recognised by its bytes together with the mapping's and the sheet's name:
     the same file with a corrected mapping, or another sheet of it, is imported again.
@@ -93,7 +101,7 @@ def import_file(
     source.frame, problems = apply_mapping(source.frame, renames, mapping_name)
     if problems:
         raise ImportRejected(problems)
-    return import_table(store, kind, source, replace=replace, progress=progress)
+    return import_table(store, kind, source, replace=replace, progress=progress, dry_run=dry_run)
 
 
 def import_table(
@@ -103,13 +111,29 @@ def import_table(
     *,
     replace: bool = False,
     progress: ProgressHook | None = None,
+    dry_run: bool = False,
 ) -> ImportResult:
-    """Validate and write an already-read table (used by ``import_file`` and the demo)."""
+    """Validate and write an already-read table (used by ``import_file`` and the demo);
+    with ``dry_run`` the transaction is rolled back after the last check."""
     result = ImportResult(kind, source.name, len(source.frame), notes=list(source.notes))
+    try:
+        _import_in_transaction(store, kind, source, result, replace=replace, progress=progress,
+                               dry_run=dry_run)  # fmt: skip
+    except _DryRunDone:
+        result.dry_run = True
+    return result
+
+
+class _DryRunDone(Exception):
+    """Raised inside the transaction of a dry run, so that it rolls back."""
+
+
+def _import_in_transaction(store: Store, kind: str, source: SourceTable, result: ImportResult, *,
+                           replace: bool, progress: ProgressHook | None, dry_run: bool) -> None:  # fmt: skip
     with store.transaction() as connection:
         if not replace and _already_imported(connection, kind, source.content_hash):
             result.already_imported = True
-            return result
+            return
         log = ProblemLog(source.name, source.first_row, list(source.frame.columns), source.row_numbers)
         columns = columns_for(kind, list(source.frame.columns))
         check_header(source.frame, columns, log)
@@ -133,7 +157,8 @@ def import_table(
         result.inserted, result.updated, result.skipped = counts.inserted, counts.updated, counts.skipped
         result.notes += counts.notes
         _log_import(connection, context.import_id, result, source.content_hash)
-    return result
+        if dry_run:
+            raise _DryRunDone
 
 
 def _already_imported(connection: sa.Connection, kind: str, content_hash: str) -> bool:

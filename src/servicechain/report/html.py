@@ -369,7 +369,9 @@ def _axis(title: str, **extra: Any) -> dict[str, Any]:
 # --------------------------------------------------------------------------- sections
 
 
-class _Builder:
+class ReportSections:
+    """The report's sections ready for a template: formatted rows and plotly chart specs (``charts``)."""
+
     def __init__(self, report: Mapping[str, Any], language: str) -> None:
         self.report = report
         self.lang = language
@@ -847,7 +849,7 @@ def render_html(report: Mapping[str, Any], language: str | None = None) -> str:
     number formats; sentences in the report (summary, variability, linkage) are shown as given.
     """
     lang = _language(report, language)
-    builder = _Builder(report, lang)
+    builder = ReportSections(report, lang)
     t = builder.t
     level = report.get("level")
     context = {

@@ -250,3 +250,90 @@ demo_truth = sa.Table(
     sa.Column("value", sa.Text, nullable=False, comment="JSON"),
     comment="The planted parameters of the demo organisation, so analyses can be checked.",
 )
+
+# --- accounts: who may see what (servicechain.accounts) ---------------------------------
+
+app_user = sa.Table(
+    "app_user",
+    metadata,
+    _id("app_user"),
+    sa.Column("email", sa.String(320), nullable=False, unique=True, comment="Stored lower-case"),
+    sa.Column("role", sa.String(32), nullable=False),
+    sa.Column("unit_id", sa.BigInteger, nullable=False, comment="Root of the subtree the user may see"),
+    sa.Column("password_hash", sa.String(200), comment="argon2id; NULL until the password is set"),
+    sa.Column("language", sa.String(8)),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("password_set_at", sa.DateTime),
+    sa.Column("disabled_at", sa.DateTime),
+)
+
+api_token = sa.Table(
+    "api_token",
+    metadata,
+    _id("api_token"),
+    sa.Column("user_id", sa.BigInteger, nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("prefix", sa.String(16), nullable=False, unique=True, comment="Shown to identify a token"),
+    sa.Column("token_hash", sa.String(64), nullable=False, comment="SHA-256 of the whole token"),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("last_used_at", sa.DateTime),
+    sa.Column("revoked_at", sa.DateTime),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    _id("audit_log"),
+    sa.Column("logged_at", sa.DateTime, nullable=False),
+    sa.Column("email", sa.String(320), nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("detail", sa.String(2000), nullable=False),
+    sa.Column("client", sa.String(64)),
+    sa.Index(None, "email", "action", "logged_at"),
+    comment="Logins (also failed ones, which drive login throttling), exports, imports, tokens.",
+)
+
+# --- precomputed results the dashboards read (servicechain.analysis.snapshot) -----------
+
+result_snapshot = sa.Table(
+    "result_snapshot",
+    metadata,
+    _id("result_snapshot"),
+    sa.Column("built_at", sa.DateTime, nullable=False),
+    sa.Column("import_id", sa.BigInteger, nullable=False, comment="Newest import it includes (0: none)"),
+    sa.Column("seconds", sa.Double, nullable=False),
+    comment="One complete set of unit results; dashboards read the newest one.",
+)
+
+result_scorecard = sa.Table(
+    "result_scorecard",
+    metadata,
+    sa.Column("snapshot_id", sa.BigInteger, nullable=False),
+    sa.Column("unit_id", sa.BigInteger, nullable=False),
+    sa.Column("period", sa.String(16), nullable=False),
+    sa.Column("measure", sa.String(64), nullable=False),
+    sa.Column("level", sa.String(32), nullable=False),
+    sa.Column("source", sa.String(16), nullable=False),
+    sa.Column("n", sa.BigInteger),
+    sa.Column("mean", sa.Double),
+    sa.Column("se", sa.Double),
+    sa.Column("ci_low", sa.Double),
+    sa.Column("ci_high", sa.Double),
+    sa.Column("shrunk", sa.Double),
+    sa.Column("percentile", sa.Double),
+    sa.Column("flag", sa.String(16), comment="above, within or below the company beyond chance"),
+    sa.Column("suppressed", sa.Boolean, nullable=False),
+    sa.Column("suppressed_reason", sa.String(32)),
+    sa.PrimaryKeyConstraint("snapshot_id", "unit_id", "period", "measure"),
+    comment="The scorecard after the anonymity rules: suppressed rows carry no numbers.",
+)
+
+result_document = sa.Table(
+    "result_document",
+    metadata,
+    sa.Column("snapshot_id", sa.BigInteger, nullable=False),
+    sa.Column("key", sa.String(64), nullable=False),
+    sa.Column("body", sa.Text, nullable=False, comment="JSON"),
+    sa.PrimaryKeyConstraint("snapshot_id", "key"),
+    comment="Report sections per language, the measure catalogue, review aspects.",
+)

@@ -1,0 +1,220 @@
+"""Users: add, find, authenticate (argon2, throttled), set passwords, one-time setup links.
+
+A user is added without a password; ``servicechain users add`` prints a setup link (signed,
+valid for 7 days, usable once) on which the user chooses one, or an administrator sets it
+with ``servicechain users set-password``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from servicechain.accounts.audit import now, recent_failures, record
+from servicechain.accounts.roles import ROLES
+from servicechain.errors import UserError
+from servicechain.store import Store, schema
+
+MIN_PASSWORD_LENGTH = 10
+MAX_FAILURES = 5
+"""Failed logins for one address within :data:`FAILURE_WINDOW` before it is locked for a while."""
+FAILURE_WINDOW = timedelta(minutes=15)
+SETUP_LINK_DAYS = 7
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+
+
+@dataclass(frozen=True)
+class User:
+    """A signed-in person: role and the unit whose subtree they may see."""
+
+    id: int
+    email: str
+    role: str
+    unit_id: int
+    unit_code: str
+    unit_name: str
+    language: str | None
+    has_password: bool
+    password_marker: str
+    """Changes whenever the password does: sessions and setup links carry it and die with it."""
+
+
+class LoginRefused(UserError):
+    """Wrong address or password, or too many attempts (``retry_after`` seconds)."""
+
+    def __init__(self, message: str, retry_after: int = 0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def _marker(password_hash: str | None) -> str:
+    return (password_hash or "unset")[-12:]
+
+
+def _select() -> sa.Select:  # type: ignore[type-arg]
+    user, unit = schema.app_user, schema.org_unit
+    return sa.select(
+        user.c.id, user.c.email, user.c.role, user.c.unit_id, unit.c.code.label("unit_code"),
+        unit.c.name.label("unit_name"), user.c.language, user.c.password_hash,
+    ).join(unit, unit.c.id == user.c.unit_id).where(user.c.disabled_at.is_(None))  # fmt: skip
+
+
+def _user(row: sa.Row) -> User:  # type: ignore[type-arg]
+    return User(
+        id=int(row.id), email=row.email, role=row.role, unit_id=int(row.unit_id), unit_code=row.unit_code,
+        unit_name=row.unit_name, language=row.language, has_password=row.password_hash is not None,
+        password_marker=_marker(row.password_hash),
+    )  # fmt: skip
+
+
+def check_password(password: str) -> None:
+    """Refuse passwords that are too short (NIST SP 800-63B: length over composition rules)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def add_user(
+    store: Store, email: str, role: str, unit_code: str | None = None, *, password: str | None = None
+) -> User:
+    """Add an account; executives and analysts default to the whole organisation (the root)."""
+    email = email.strip().lower()
+    if not _EMAIL.match(email):
+        raise UserError(f"{email!r} is not an e-mail address")
+    if role not in ROLES:
+        raise UserError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}")
+    if password is not None:
+        check_password(password)
+    units = schema.org_unit
+    with store.transaction() as connection:
+        if unit_code is None:
+            if role not in ("executive", "analyst"):
+                raise UserError(f"a {role} needs --unit CODE: the unit whose results they see")
+            unit_id = connection.execute(sa.select(units.c.id).where(units.c.parent_id.is_(None))).scalar()
+            if unit_id is None:
+                raise UserError("import the organisation's units first (servicechain import units FILE)")
+        else:
+            unit_id = connection.execute(sa.select(units.c.id).where(units.c.code == unit_code)).scalar()
+            if unit_id is None:
+                raise UserError(f"no unit with code {unit_code!r}")
+        taken = connection.execute(sa.select(schema.app_user.c.id).where(schema.app_user.c.email == email))
+        if taken.first() is not None:
+            raise UserError(f"a user {email} exists already")
+        connection.execute(
+            schema.app_user.insert().values(
+                email=email, role=role, unit_id=unit_id, created_at=now(),
+                password_hash=_hasher.hash(password) if password else None,
+                password_set_at=now() if password else None,
+            )
+        )  # fmt: skip
+        record(connection, email, "user_added", f"role {role}, unit {unit_code or 'organisation'}")
+    return find_user(store, email=email)
+
+
+def find_user(store: Store, *, email: str | None = None, user_id: int | None = None) -> User:
+    """The active user with this address or id (UserError when there is none)."""
+    query = _select()
+    if email is not None:
+        query = query.where(schema.app_user.c.email == email.strip().lower())
+    if user_id is not None:
+        query = query.where(schema.app_user.c.id == user_id)
+    with store.engine.connect() as connection:
+        row = connection.execute(query).first()
+    if row is None:
+        raise UserError(f"no user {email or user_id}")
+    return _user(row)
+
+
+def list_users(store: Store) -> list[User]:
+    """All active users, by address."""
+    with store.engine.connect() as connection:
+        return [_user(row) for row in connection.execute(_select().order_by(schema.app_user.c.email))]
+
+
+def set_password(store: Store, email: str, password: str, *, client: str | None = None) -> User:
+    """Set (or replace) the password; earlier sessions and setup links stop working."""
+    check_password(password)
+    user = find_user(store, email=email)
+    with store.transaction() as connection:
+        connection.execute(
+            schema.app_user.update()
+            .where(schema.app_user.c.id == user.id)
+            .values(password_hash=_hasher.hash(password), password_set_at=now())
+        )
+        record(connection, user.email, "password_set", "", client)
+    return find_user(store, user_id=user.id)
+
+
+def set_language(store: Store, user: User, language: str) -> None:
+    """Remember the user's language across sessions."""
+    with store.transaction() as connection:
+        connection.execute(
+            schema.app_user.update().where(schema.app_user.c.id == user.id).values(language=language)
+        )
+
+
+def authenticate(store: Store, email: str, password: str, *, client: str | None = None) -> User:
+    """The user, when the password is right; every failure is logged and counts towards a lock."""
+    email = email.strip().lower()
+    with store.transaction() as connection:
+        failures = recent_failures(connection, email=email, window=FAILURE_WINDOW)
+        if len(failures) >= MAX_FAILURES:
+            free_at = failures[-MAX_FAILURES] + FAILURE_WINDOW
+            wait = max(1, math.ceil((free_at - now()).total_seconds()))
+            record(connection, email, "login_throttled", "", client)
+            raise LoginRefused("too many failed attempts; try again later", retry_after=wait)
+        row = connection.execute(_select().where(schema.app_user.c.email == email)).first()
+        stored = row.password_hash if row is not None else None
+        try:
+            if stored is None:
+                _hasher.verify(_DUMMY_HASH, password)  # same time as a real check: no user enumeration
+                raise VerifyMismatchError
+            _hasher.verify(stored, password)
+        except (VerificationError, InvalidHashError):
+            record(connection, email, "login_failed", "", client)
+            failed = True
+        else:
+            failed = False
+            record(connection, email, "login", "", client)
+            if row is not None and _hasher.check_needs_rehash(stored):
+                connection.execute(
+                    schema.app_user.update()
+                    .where(schema.app_user.c.id == row.id)
+                    .values(password_hash=_hasher.hash(password))
+                )
+    if failed:  # outside the transaction, so the failure is committed
+        raise LoginRefused("unknown e-mail address or wrong password")
+    return find_user(store, email=email)
+
+
+_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+def _serializer(secret: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret, salt="servicechain-setup-link")
+
+
+def setup_token(user: User, secret: str) -> str:
+    """A signed token for the setup link: the user's id and password marker."""
+    return _serializer(secret).dumps({"user": user.id, "marker": user.password_marker})
+
+
+def user_for_setup(store: Store, token: str, secret: str) -> User:
+    """The user of a setup link that is valid, unexpired and not used yet."""
+    try:
+        data = _serializer(secret).loads(token, max_age=SETUP_LINK_DAYS * 86400)
+    except SignatureExpired as error:
+        raise UserError("this link has expired; ask for a new one") from error
+    except BadSignature as error:
+        raise UserError("this link is not valid") from error
+    user = find_user(store, user_id=int(data["user"]))
+    if user.password_marker != data["marker"]:
+        raise UserError("this link has been used already")
+    return user

@@ -1,0 +1,77 @@
+"""The dashboard pages: overview, region, unit and linkage (all from the precomputed results)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from servicechain.accounts.users import User
+from servicechain.web import charts, views
+from servicechain.web.access import Scope, require_scores, require_whole_organisation
+from servicechain.web.render import render
+from servicechain.web.results import Results
+from servicechain.web.session import language_of, signed_in, store_of
+
+router = APIRouter(include_in_schema=False)
+REGION_LEVELS = ("company", "region")
+
+
+def current_results(request: Request) -> Results | None:
+    """The newest results; starts a background refresh when an import is newer."""
+    results = request.app.state.results.get(store_of(request))
+    request.state.refreshing = request.app.state.refresher.ensure_fresh(results.snapshot if results else None)
+    return results
+
+
+def _prepare(request: Request) -> tuple[User, Results | None, str]:
+    user = signed_in(request)
+    require_scores(user)
+    return user, current_results(request), language_of(request)
+
+
+def _no_results(request: Request) -> Response:
+    return render(request, "empty.html", {})
+
+
+@router.get("/overview")
+def overview(request: Request) -> Response:
+    user, results, language = _prepare(request)
+    require_whole_organisation(user)
+    if results is None:
+        return _no_results(request)
+    data = views.overview(results, Scope.of(user, results.units), language)
+    return render(request, "overview.html", {"data": data, "charts": charts.overview(data, language)})
+
+
+@router.get("/regions/{code}")
+def region(request: Request, code: str) -> Response:
+    user, results, language = _prepare(request)
+    if results is None:
+        return _no_results(request)
+    unit = views.find_unit(results, Scope.of(user, results.units), code)
+    if unit["level"] not in REGION_LEVELS:
+        return RedirectResponse(f"/units/{code}", status_code=303)
+    data = views.region(results, Scope.of(user, results.units), code, language)
+    return render(request, "region.html", {"data": data, "charts": charts.region(data, language)})
+
+
+@router.get("/units/{code}")
+def unit(request: Request, code: str) -> Response:
+    user, results, language = _prepare(request)
+    if results is None:
+        return _no_results(request)
+    found = views.find_unit(results, Scope.of(user, results.units), code)
+    if found["level"] in REGION_LEVELS:
+        return RedirectResponse(f"/regions/{code}", status_code=303)
+    data = views.unit_page(results, Scope.of(user, results.units), code, language)
+    return render(request, "unit.html", {"data": data, "charts": charts.unit(data, language)})
+
+
+@router.get("/linkage")
+def linkage(request: Request) -> Response:
+    user, results, language = _prepare(request)
+    require_whole_organisation(user)
+    if results is None:
+        return _no_results(request)
+    data = views.linkage(results, language)
+    return render(request, "linkage.html", {"data": data, "charts": charts.linkage(data, language)})

@@ -1,0 +1,56 @@
+"""Keeping the precomputed results fresh while the server runs.
+
+After an import through the web application the results are rebuilt at once, before the
+page answers. An import that happened elsewhere (``servicechain import --no-refresh`` on
+PostgreSQL) is noticed on the next page view: that page says the results are being
+updated, and one background thread rebuilds them.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from servicechain.analysis.snapshot import SnapshotInfo, is_stale, refresh
+from servicechain.settings import Settings
+from servicechain.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class Refresher:
+    """At most one rebuild at a time, in the background or on demand."""
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self.store, self.settings = store, settings
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self.last_error: str | None = None
+
+    @property
+    def running(self) -> bool:
+        """True while a rebuild runs."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def refresh_now(self) -> SnapshotInfo:
+        """Rebuild and wait for it (after an import on the imports page)."""
+        with self._lock:
+            return refresh(self.store, settings=self.settings)
+
+    def ensure_fresh(self, snapshot: SnapshotInfo | None) -> bool:
+        """Start a background rebuild when an import is newer than ``snapshot``; True when one runs."""
+        if self.running:
+            return True
+        if not is_stale(self.store, snapshot):
+            return False
+        self._thread = threading.Thread(target=self._run, name="servicechain-refresh", daemon=True)
+        self._thread.start()
+        return True
+
+    def _run(self) -> None:
+        try:
+            self.refresh_now()
+            self.last_error = None
+        except Exception as error:  # the server keeps serving the previous results
+            log.exception("refreshing the results failed")
+            self.last_error = str(error)

@@ -1,0 +1,150 @@
+"""The newest snapshot of precomputed results, held in memory by the web application.
+
+Each request asks the store for the newest snapshot id (one indexed row); when it changed,
+the snapshot is read once (unit results, report documents) and indexed per unit, so
+pages slice a few hundred rows in memory instead of scanning responses.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from servicechain.analysis.snapshot import SnapshotInfo, read_document, read_scorecard
+from servicechain.analysis.units import read_units
+from servicechain.store import Store, schema
+
+
+@dataclass
+class Results:
+    """One snapshot, ready to slice: scorecard rows by unit, units by code, documents."""
+
+    snapshot: SnapshotInfo
+    units: pd.DataFrame
+    """Indexed by ``unit_code``: ``unit_id, unit_name, level, parent_id, depth, path, manager``."""
+    scorecard: pd.DataFrame
+    measures: dict[str, dict[str, Any]]
+    reports: dict[str, dict[str, Any]]
+    review_aspects: pd.DataFrame
+    periods: list[str]
+    documents: dict[str, Any]
+    """Smaller documents by key (``anonymity``: the thresholds the snapshot was built with)."""
+    by_unit: dict[int, pd.DataFrame] = field(default_factory=dict)
+    by_period: dict[str, pd.DataFrame] = field(default_factory=dict)
+    _records: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    _memo: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+
+    def memo(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per snapshot for ``key`` (derived tables several pages share)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    @property
+    def period(self) -> str | None:
+        """The newest period with results."""
+        return self.periods[-1] if self.periods else None
+
+    def unit_rows(self, unit_id: int) -> pd.DataFrame:
+        """The scorecard rows of one unit (every period and measure)."""
+        return self.by_unit.get(unit_id, self.scorecard.iloc[0:0])
+
+    def records(self, unit_id: int) -> list[dict[str, Any]]:
+        """The scorecard rows of one unit as plain dicts (NaN as None), sorted by period."""
+        cached = self._records.get(unit_id)
+        if cached is None:
+            rows = self.unit_rows(unit_id).sort_values(["period", "measure"])
+            cached = plain_records(rows)
+            if len(self._records) >= 1024:  # a bounded cache: a crawl over all units stays small
+                self._records.clear()
+            self._records[unit_id] = cached
+        return cached
+
+    def period_rows(self, period: str) -> pd.DataFrame:
+        """Every unit's rows of one period."""
+        return self.by_period.get(period, self.scorecard.iloc[0:0])
+
+    def label(self, measure: str, language: str) -> str:
+        """The measure's name in ``language``."""
+        return str(self.measures.get(measure, {}).get(language, measure))
+
+    def code_of(self, unit_id: int) -> str:
+        """The code of a unit id."""
+        return str(self._codes[unit_id])
+
+    def __post_init__(self) -> None:
+        self._codes = pd.Series(self.units.index, index=self.units["unit_id"])
+
+
+def plain_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as dicts of plain Python values, missing values as None."""
+    records = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+    return [{str(k): (v.item() if hasattr(v, "item") else v) for k, v in r.items()} for r in records]
+
+
+def _managers(store: Store) -> dict[int, str]:
+    """Per unit: the e-mail address of its unit or regional manager account, if there is one."""
+    users = schema.app_user
+    query = sa.select(users.c.unit_id, users.c.email).where(
+        users.c.role.in_(["unit-manager", "regional-manager"]), users.c.disabled_at.is_(None)
+    )
+    with store.engine.connect() as connection:
+        return {int(row.unit_id): row.email for row in connection.execute(query.order_by(users.c.id))}
+
+
+def load(store: Store, snapshot: SnapshotInfo) -> Results:
+    """Read one snapshot into memory."""
+    units = read_units(store)
+    managers = _managers(store)
+    units["manager"] = units["unit_id"].map(managers)
+    scorecard = read_scorecard(store, snapshot.id)
+    scorecard["suppressed"] = scorecard["suppressed"].astype(bool)
+    scorecard["n"] = scorecard["n"].astype("Int64")
+    aspects = pd.DataFrame(read_document(store, snapshot.id, "review_aspects") or [])
+    reports = {lang: read_document(store, snapshot.id, f"report:{lang}") or {} for lang in ("nl", "en")}
+    results = Results(
+        snapshot=snapshot,
+        units=units.set_index("unit_code", drop=False),
+        scorecard=scorecard,
+        measures=read_document(store, snapshot.id, "measures") or {},
+        reports=reports,
+        review_aspects=aspects,
+        periods=sorted(scorecard["period"].unique().tolist()),
+        documents={"anonymity": read_document(store, snapshot.id, "anonymity")},
+    )
+    results.by_unit = {int(str(unit)): rows for unit, rows in scorecard.groupby("unit_id", sort=False)}
+    results.by_period = {str(period): rows for period, rows in scorecard.groupby("period", sort=False)}
+    return results
+
+
+class ResultsCache:
+    """The newest snapshot for a running application (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._results: Results | None = None
+
+    def get(self, store: Store) -> Results | None:
+        """The newest snapshot's results (None before the first refresh)."""
+        table = schema.result_snapshot
+        with store.engine.connect() as connection:
+            row = connection.execute(sa.select(table).order_by(table.c.id.desc()).limit(1)).first()
+        if row is None:
+            return None
+        current = self._results
+        if current is not None and current.snapshot.id == row.id:
+            return current
+        with self._lock:
+            if self._results is None or self._results.snapshot.id != row.id:
+                info = SnapshotInfo(int(row.id), row.built_at, int(row.import_id), float(row.seconds))
+                self._results = load(store, info)
+            return self._results
+
+    def forget(self) -> None:
+        """Drop the cached snapshot (the next request reads the newest one again)."""
+        self._results = None

@@ -1,0 +1,67 @@
+// servicechain pages: draw the plotly charts and make tables sortable. No build step.
+(function () {
+  "use strict";
+
+  function drawCharts() {
+    var holder = document.getElementById("chart-specs");
+    if (!holder || typeof Plotly === "undefined") { return; }
+    var specs = JSON.parse(holder.textContent);
+    var config = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
+    document.querySelectorAll("[data-chart]").forEach(function (el) {
+      var spec = specs[el.id];
+      if (!spec) { el.classList.add("no-chart"); return; }
+      Plotly.newPlot(el, spec.data, spec.layout, config).then(function () {
+        el.setAttribute("data-rendered", "true");
+      });
+      el.on && el.on("plotly_click", function (event) {
+        var point = event.points && event.points[0];
+        var code = point && point.customdata && point.customdata[4];
+        if (code) { window.location.href = "/units/" + encodeURIComponent(code); }
+      });
+    });
+  }
+
+  function sortValue(cell, type) {
+    var raw = cell.getAttribute("data-sort");
+    if (raw === null) { raw = cell.textContent.trim(); }
+    if (type === "number") {
+      var number = parseFloat(raw);
+      return isNaN(number) ? null : number;
+    }
+    return raw.toLocaleLowerCase();
+  }
+
+  function makeSortable(table) {
+    var heads = table.querySelectorAll("thead th");
+    heads.forEach(function (th, column) {
+      var type = th.getAttribute("data-type");
+      if (!type) { return; }
+      th.classList.add("sortable-head");
+      th.setAttribute("tabindex", "0");
+      th.setAttribute("aria-sort", "none");
+      function sort() {
+        var ascending = th.getAttribute("aria-sort") !== "ascending";
+        heads.forEach(function (other) { if (other.hasAttribute("aria-sort")) { other.setAttribute("aria-sort", "none"); } });
+        th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+        var body = table.tBodies[0];
+        var rows = Array.prototype.slice.call(body.rows);
+        rows.sort(function (a, b) {
+          var x = sortValue(a.cells[column], type), y = sortValue(b.cells[column], type);
+          if (x === null && y === null) { return 0; }
+          if (x === null) { return 1; }   // missing and suppressed values last, whatever the order
+          if (y === null) { return -1; }
+          var order = x < y ? -1 : x > y ? 1 : 0;
+          return ascending ? order : -order;
+        });
+        rows.forEach(function (row) { body.appendChild(row); });
+      }
+      th.addEventListener("click", sort);
+      th.addEventListener("keydown", function (event) { if (event.key === "Enter" || event.key === " ") { event.preventDefault(); sort(); } });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("table.sortable").forEach(makeSortable);
+    drawCharts();
+  });
+})();

@@ -108,3 +108,6 @@ def select_rows(store: Store, statement: sa.Executable) -> list[sa.Row]:
     """All rows of a query on ``store``."""
     with store.engine.connect() as connection:
         return list(connection.execute(statement))
+
+
+pytest_plugins = ["web_support"]  # the live web server fixtures (tests/web_support.py)

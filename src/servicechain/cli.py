@@ -223,7 +223,25 @@ def demo(
     console.print(summary)
     if export_dir:
         console.print(f"source files written to {export_dir}", highlight=False)
-    console.print("next: `servicechain scorecard`, `servicechain analyze --out results`", style="dim")
+    with _user_errors():
+        refresh_results(store)
+        _print_logins(store, export_dir)
+    console.print("next: `servicechain serve --dev`, `servicechain scorecard`, `servicechain report --html "
+                  "report.html`", style="dim")  # fmt: skip
+
+
+def _print_logins(store, export_dir: Path | None) -> None:  # type: ignore[no-untyped-def]
+    """Create one demo login per role; print them (and write them beside the demo files)."""
+    from servicechain.demo.accounts import demo_logins
+
+    logins = demo_logins(store)
+    table = Table("role", "e-mail", "password", "unit", title="Demo logins (http://127.0.0.1:8000)")
+    for login in logins:
+        table.add_row(login.role, login.email, login.password, login.unit)
+    console.print(table)
+    if export_dir:
+        with (export_dir / "demo-logins.txt").open("w", encoding="utf-8") as handle:
+            Console(file=handle, width=100).print(table)
 
 
 HEADLINE = ["engagement_index", "ce_index", "nps", "touchpoint_satisfaction"]

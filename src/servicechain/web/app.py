@@ -14,6 +14,7 @@ from importlib import resources
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.staticfiles import StaticFiles
@@ -28,6 +29,12 @@ from servicechain.web.results import ResultsCache
 from servicechain.web.session import CsrfFailed, NotSignedIn
 
 API_PREFIX = "/api/v1"
+DOCS_URL = f"{API_PREFIX}/docs"
+DOCS_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:"
+)
+"""Swagger UI starts itself with an inline script: allowed on its page only."""
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -71,15 +78,16 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
             "machine"
         )
     store = store or open_store(settings.database_url)
-    app = FastAPI(
+    app = FastAPIOffline(
         title="servicechain",
         version="1",
         description="Scores, Human Sigma and the service-profit chain per unit, scoped by the caller's "
         "role and org unit. Authenticate with `Authorization: Bearer <token>` "
         "(`servicechain tokens create EMAIL`).",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=DOCS_URL,
         redoc_url=None,
+        static_url="/static-docs",
     )
     app.state.settings, app.state.store, app.state.dev = settings, store, dev
     app.state.results = ResultsCache()
@@ -92,6 +100,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
         response = await call_next(request)
         elapsed = (time.perf_counter() - started) * 1000
         response.headers["Server-Timing"] = f"app;dur={elapsed:.1f}"
+        if request.url.path == DOCS_URL:
+            response.headers["Content-Security-Policy"] = DOCS_POLICY
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         if not request.url.path.startswith("/static"):

@@ -425,7 +425,11 @@ class ReportSections:
                     "y": [_number(r.get("p_ce")) for r in members],
                     "text": [_plot_text(r.get("unit_name") or r.get("unit_code")) for r in members],
                     "customdata": [
-                        [fmt_int(r.get("hs_level"), self.lang), fmt_number(r.get("hs"), self.lang)]
+                        [
+                            fmt_int(r.get("hs_level"), self.lang),
+                            fmt_number(r.get("hs"), self.lang),
+                            str(r.get("unit_code") or ""),
+                        ]
                         for r in members
                     ],
                     "hovertemplate": "<b>%{text}</b><br>pEE %{x:.0f} · pCE %{y:.0f}<br>"

@@ -16,10 +16,6 @@ TREND_COLOURS = ["#2166ac", "#b2182b", "#1b7837", "#e08214", "#762a83", "#4d4d4d
 SCORE_TRENDS = {"engagement": ["engagement_index", "ce_index"], "net": ["enps", "nps"]}
 
 
-def _report_like(data: dict[str, Any], **sections: Any) -> dict[str, Any]:
-    return {"period": data.get("period"), **sections}
-
-
 def _trend_chart(series: dict[str, list[dict[str, Any]]], measures: list[str], title: str, language: str
                  ) -> dict[str, Any] | None:  # fmt: skip
     """Lines of the means per period with their 95% interval as a band; suppressed periods are gaps."""
@@ -51,78 +47,79 @@ def _trend_chart(series: dict[str, list[dict[str, Any]]], measures: list[str], t
     return {"data": traces, "layout": layout}
 
 
-def _human_sigma(rows: list[dict[str, Any]], language: str, chart_id: str) -> tuple[dict[str, Any], dict]:
-    """The report's matrix, with the manager and the CE trend in the hover text."""
+ASPECTS = {
+    "overall": {"nl": "Totaaloordeel", "en": "Overall rating"},
+    "service": {"nl": "Bediening en vriendelijkheid", "en": "Service and friendliness"},
+    "waiting_time": {"nl": "Wachttijd", "en": "Waiting time"},
+    "cleanliness": {"nl": "Netheid", "en": "Cleanliness"},
+    "product_quality": {"nl": "Productkwaliteit", "en": "Product quality"},
+    "price_value": {"nl": "Prijs-kwaliteit", "en": "Price and value"},
+    "food_drink": {"nl": "Eten en drinken", "en": "Food and drink"},
+    "facilities": {"nl": "Voorzieningen", "en": "Facilities"},
+}
+"""Names of review aspects; an aspect not listed is shown by its key."""
+
+
+def aspect_label(key: str, language: str) -> str:
+    """The name of a review aspect in ``language``."""
+    return ASPECTS.get(key, {}).get(language, key.replace("_", " "))
+
+
+def _human_sigma(rows: list[dict[str, Any]], language: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The report's matrix, with each unit's manager and customer-engagement trend in the hover text;
+    ``customdata[2]`` is the unit code (a click opens the unit)."""
     sections = ReportSections({"human_sigma": rows}, language)
     section = sections.human_sigma()
     _ = translator(language)
     words = {"held": _("held"), "rose": _("rose"), "fell": _("fell")}
-    specs = {}
-    for spec_id, spec in sections.charts.items():
+    by_code = {str(r.get("unit_code")): r for r in rows}
+    for spec in sections.charts.values():
         for trace in spec["data"]:
-            names = trace.get("text", [])
-            extra = [
-                next((r for r in rows if (r.get("unit_name") or r.get("unit_code")) == _unescape(name)), {})
-                for name in names
-            ]
             trace["customdata"] = [
-                [*old, _plot_text(r.get("manager") or "–"), words.get(r.get("ce_trend") or "held", ""),
-                 r.get("unit_code", "")]
-                for old, r in zip(trace.get("customdata", []), extra, strict=False)
+                [*old, _plot_text(by_code.get(old[2], {}).get("manager") or "–"),
+                 words.get(by_code.get(old[2], {}).get("ce_trend") or "held", "")]
+                for old in trace.get("customdata", [])
             ]  # fmt: skip
             trace["hovertemplate"] = trace["hovertemplate"].replace(
                 "<extra></extra>",
-                "<br>"
-                + _plot_text(_("Manager"))
-                + " %{customdata[2]}<br>"
-                + _plot_text(_("Customer engagement"))
-                + " %{customdata[3]}<extra></extra>",
-            )
-        specs[chart_id if spec_id == "chart-human-sigma" else spec_id] = spec
-    if section.get("chart"):
-        section["chart"] = {**section["chart"], "id": chart_id}
-    return section, specs
+                "<br>" + _plot_text(_("Manager")) + " %{customdata[3]}<br>"
+                + _plot_text(_("Customer engagement")) + " %{customdata[4]}<extra></extra>",
+            )  # fmt: skip
+    return section, sections.charts
 
 
-def _unescape(text: str) -> str:
-    import html
-
-    return html.unescape(text)
+def _trends(data: dict[str, Any], language: str) -> dict[str, Any]:
+    _ = translator(language)
+    specs = {}
+    for key, measures in SCORE_TRENDS.items():
+        chart = _trend_chart(data["trend"], measures, _("Score"), language)
+        if chart:
+            specs[f"chart-trend-{key}"] = chart
+    return specs
 
 
 def overview(data: dict[str, Any], language: str) -> dict[str, Any]:
     """Charts of the overview: matrix, funnel and distribution per measure, trends."""
-    _ = translator(language)
-    hs, specs = _human_sigma(data["human_sigma"], language, "chart-human-sigma")
-    sections = ReportSections(_report_like(data, variability=data["variability"]), language)
+    hs, specs = _human_sigma(data["human_sigma"], language)
+    sections = ReportSections({"period": data.get("period"), "variability": data["variability"]}, language)
     variability = sections.variability()
-    specs |= sections.charts
-    for key, measures in SCORE_TRENDS.items():
-        chart = _trend_chart(data["trend"], measures, _("Score"), language)
-        if chart:
-            specs[f"chart-trend-{key}"] = chart
-    return {"human_sigma": hs, "variability": variability, "specs": specs}
+    return {
+        "human_sigma": hs,
+        "variability": variability,
+        "specs": specs | sections.charts | _trends(data, language),
+    }
 
 
 def region(data: dict[str, Any], language: str) -> dict[str, Any]:
     """Charts of a region page: its locations in the matrix, its trend."""
-    _ = translator(language)
-    hs, specs = _human_sigma(data["human_sigma"], language, "chart-human-sigma")
-    for key, measures in SCORE_TRENDS.items():
-        chart = _trend_chart(data["trend"], measures, _("Score"), language)
-        if chart:
-            specs[f"chart-trend-{key}"] = chart
-    return {"human_sigma": hs, "specs": specs}
+    hs, specs = _human_sigma(data["human_sigma"], language)
+    return {"human_sigma": hs, "specs": specs | _trends(data, language)}
 
 
 def unit(data: dict[str, Any], language: str) -> dict[str, Any]:
     """Charts of a unit page: trends, touchpoints, review aspects, focus areas."""
     _ = translator(language)
-    specs: dict[str, Any] = {}
-    for key, measures in SCORE_TRENDS.items():
-        chart = _trend_chart(data["trend"], measures, _("Score"), language)
-        if chart:
-            specs[f"chart-trend-{key}"] = chart
+    specs = _trends(data, language)
     touch = _trend_chart(data["touchpoints"], ["touchpoint_satisfaction", "touchpoint_ease",
                                                "touchpoint_valued"], _("Score"), language)  # fmt: skip
     if touch:
@@ -131,10 +128,10 @@ def unit(data: dict[str, Any], language: str) -> dict[str, Any]:
     if aspects:
         latest = sorted({a["period"] for a in aspects})[-1]
         rows = sorted((a for a in aspects if a["period"] == latest), key=lambda a: a["mean"] or 0)
-        names = {a: _(a.replace("_", " ").capitalize()) for a in {r["aspect"] for r in rows}}
         specs["chart-aspects"] = {
             "data": [{
-                "type": "bar", "orientation": "h", "y": [_plot_text(names[r["aspect"]]) for r in rows],
+                "type": "bar", "orientation": "h",
+                "y": [_plot_text(aspect_label(r["aspect"], language)) for r in rows],
                 "x": [r["mean"] for r in rows],
                 "error_x": {"type": "data", "symmetric": False,
                             "array": [(r["ci_high"] - r["mean"]) if r["ci_high"] is not None else 0

@@ -15,7 +15,7 @@
       });
       el.on && el.on("plotly_click", function (event) {
         var point = event.points && event.points[0];
-        var code = point && point.customdata && point.customdata[4];
+        var code = point && point.customdata && point.customdata[2];
         if (code) { window.location.href = "/units/" + encodeURIComponent(code); }
       });
     });

@@ -13,7 +13,6 @@ from servicechain.web.results import Results
 from servicechain.web.session import language_of, signed_in, store_of
 
 router = APIRouter(include_in_schema=False)
-REGION_LEVELS = ("company", "region")
 
 
 def current_results(request: Request) -> Results | None:
@@ -49,7 +48,7 @@ def region(request: Request, code: str) -> Response:
     if results is None:
         return _no_results(request)
     unit = views.find_unit(results, Scope.of(user, results.units), code)
-    if unit["level"] not in REGION_LEVELS:
+    if not views.groups_locations(results, unit):
         return RedirectResponse(f"/units/{code}", status_code=303)
     data = views.region(results, Scope.of(user, results.units), code, language)
     return render(request, "region.html", {"data": data, "charts": charts.region(data, language)})
@@ -61,7 +60,7 @@ def unit(request: Request, code: str) -> Response:
     if results is None:
         return _no_results(request)
     found = views.find_unit(results, Scope.of(user, results.units), code)
-    if found["level"] in REGION_LEVELS:
+    if views.groups_locations(results, found):
         return RedirectResponse(f"/regions/{code}", status_code=303)
     data = views.unit_page(results, Scope.of(user, results.units), code, language)
     return render(request, "unit.html", {"data": data, "charts": charts.unit(data, language)})

@@ -96,6 +96,15 @@ def find_unit(results: Results, scope: Scope, code: str) -> pd.Series:
     return unit  # type: ignore[return-value]
 
 
+def groups_locations(results: Results, unit: pd.Series) -> bool:
+    """True for a unit with locations below it (company, region, district): it gets a region page."""
+    path = str(unit["path"])
+    return bool(results.memo(("groups", path), lambda: bool(
+        ((results.units["level"] == LOCATION) & results.units["path"].str.startswith(path)
+         & (results.units["path"] != path)).any()
+    )))  # fmt: skip
+
+
 def root_of(results: Results) -> pd.Series:
     """The organisation's root unit."""
     return results.units[results.units["parent_id"].isna()].iloc[0]

@@ -7,26 +7,21 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import pandas as pd
 import typer
-from pydantic import ValidationError
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
-from servicechain.errors import ImportRejected, ServicechainError
+from servicechain.cli_common import ProgressBars as _ProgressBars
+from servicechain.cli_common import console, errors, progress_display, state
+from servicechain.cli_common import open_store_of_command as _open
+from servicechain.cli_common import steps as _steps
+from servicechain.cli_common import user_errors as _user_errors
+from servicechain.cli_web import refresh_results, register
+from servicechain.errors import ServicechainError
 from servicechain.ingest.kinds import KINDS
 from servicechain.settings import Settings
 
@@ -36,12 +31,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
 # piped output (CI logs, `make demo`) gets room for the tables instead of 80 columns
-console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 140)
-errors = Console(stderr=True, soft_wrap=True)
-_state: dict[str, str | None] = {"db": None}
-
-
 @app.callback()
 def main(
     db: Annotated[
@@ -51,74 +43,7 @@ def main(
     ] = None,
 ) -> None:  # fmt: skip
     """Global options."""
-    _state["db"] = db
-
-
-def _database_url() -> str:
-    if _state["db"]:
-        try:
-            return Settings(database_url=_state["db"]).database_url
-        except ValidationError as error:
-            problem = next((e for e in error.errors() if e["loc"] == ("database_url",)), None)
-            if problem is None:
-                raise
-            raise ServicechainError(f"--db: {problem['msg'].removeprefix('Value error, ')}") from None
-    return Settings().database_url
-
-
-@contextmanager
-def _user_errors() -> Iterator[None]:
-    """Print a ServicechainError as one line (or the import's problem list) and exit 2."""
-    try:
-        yield
-    except ImportRejected as error:
-        from servicechain.ingest.pipeline import problem_lines
-
-        for line in problem_lines(error):
-            errors.print(line, markup=False, highlight=False)
-        errors.print(f"[red]import refused[/red]: {error.total} problem(s); nothing was written")
-        raise typer.Exit(2) from None
-    except ServicechainError as error:
-        errors.print(f"[red]error[/red]: {error}", highlight=False)
-        raise typer.Exit(2) from None
-    except ValidationError as error:  # settings: bad --db, bad environment or servicechain.toml
-        first = error.errors()[0]
-        name = ".".join(str(part) for part in first["loc"]) or "settings"
-        where = f"setting {name} (SERVICECHAIN_{name.upper()} or servicechain.toml)"
-        errors.print(f"[red]error[/red]: {where}: {first['msg']}", highlight=False)
-        raise typer.Exit(2) from None
-
-
-def _open():  # type: ignore[no-untyped-def]
-    from servicechain.store import open_store
-
-    return open_store(_database_url())
-
-
-class _ProgressBars:
-    """One progress line per import: its stage (reading, checking, writing), rows written."""
-
-    def __init__(self, progress: Progress, label: str) -> None:
-        self.progress, self.label = progress, label
-        self.task: TaskID = progress.add_task(f"{label}: starting", total=None)
-        self.stage = ""
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        if stage != self.stage:  # a new stage: rows are counted only while writing
-            self.stage = stage
-            counted = stage == "writing" and total > 0
-            self.progress.reset(self.task, total=total if counted else None,
-                                description=f"{self.label}: {stage}")  # fmt: skip
-        if self.stage == "writing":
-            self.progress.update(self.task, advance=done, total=max(total, 1))
-
-
-def progress_display() -> Progress:
-    """The progress bar layout used by long commands (hidden when output is not a terminal)."""
-    return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=errors, transient=True, disable=not errors.is_terminal,
-    )  # fmt: skip
+    state["db"] = db
 
 
 @app.command("import")
@@ -138,8 +63,11 @@ def import_command(
     ] = False,
     no_refresh: Annotated[
         bool,
-        typer.Option("--no-refresh", help="Do not recompute the dashboards' results now (several "
-                     "imports in a row: run `servicechain refresh` after the last)."),
+        typer.Option(
+            "--no-refresh",
+            help="Do not recompute the dashboards' results now (several "
+            "imports in a row: run `servicechain refresh` after the last).",
+        ),
     ] = False,
 ) -> None:
     """Import one file; on any problem nothing is written and each problem is listed as FILE:ROW:COLUMN."""
@@ -245,21 +173,6 @@ def _print_logins(store, export_dir: Path | None) -> None:  # type: ignore[no-un
 
 
 HEADLINE = ["engagement_index", "ce_index", "nps", "touchpoint_satisfaction"]
-
-
-@contextmanager
-def _steps(total: int) -> Iterator[Callable[[str], None]]:
-    """A progress bar advanced once per named step of a long analysis."""
-    with progress_display() as progress:
-        task = progress.add_task("starting", total=total)
-        first = [True]
-
-        def advance(description: str) -> None:
-            progress.update(task, advance=0 if first[0] else 1, description=description)
-            first[0] = False
-
-        yield advance
-        progress.update(task, completed=total)
 
 
 def _records(frame: pd.DataFrame) -> str:
@@ -417,8 +330,6 @@ def _language(given: str | None) -> str:
         raise ServicechainError(f"--lang: choose nl or en, not {given!r}")
     return given
 
-
-from servicechain.cli_web import refresh_results, register  # noqa: E402 - needs the helpers above
 
 register(app)
 

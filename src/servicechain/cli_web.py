@@ -9,7 +9,11 @@ import typer
 from rich.table import Table
 
 from servicechain.accounts.roles import ROLES
-from servicechain.cli import _database_url, _open, _steps, _user_errors, console, errors
+from servicechain.cli_common import console, errors
+from servicechain.cli_common import database_url as _database_url
+from servicechain.cli_common import open_store_of_command as _open
+from servicechain.cli_common import steps as _steps
+from servicechain.cli_common import user_errors as _user_errors
 from servicechain.errors import ServicechainError
 from servicechain.settings import Settings
 

@@ -241,16 +241,24 @@ def headline(results: Results, language: str, flags: list[dict[str, Any]], root_
     moved = changes(results, HEADLINE, period)
     word = str(moved.at[root_id, "word"]) if root_id in moved.index else "held"
     below = [r for r in flags if r["measure"] == HEADLINE and r["flag"] == "below"]
+    new = sum(r["new"] for r in below)
     _ = translator(language)
-    verbs = {"held": _("held at"), "rose": _("rose to"), "fell": _("fell to")}
-    text = _(
-        "Customer engagement {verb} {value}", verb=verbs[word], value=Formats(language).number(now["mean"])
-    )
-    text += "; " + _("{below} of {total} locations significantly below the company",
-                     below=len(below), total=locations)  # fmt: skip
-    if below:
-        text += ", " + _("{new} of them new this period", new=sum(r["new"] for r in below))
-    return text + "."
+    value = Formats(language).number(now["mean"])
+    moved_text = {
+        "held": _("Customer engagement held at {value}.", value=value),
+        "rose": _("Customer engagement rose to {value}.", value=value),
+        "fell": _("Customer engagement fell to {value}.", value=value),
+    }[word]
+    if not below:
+        spread = _("None of the {total} locations is significantly below the company.", total=locations)
+    elif len(below) == 1:
+        spread = _("1 of {total} locations is significantly below the company", total=locations)
+        spread += (", " + _("new this period") if new else "") + "."
+    else:
+        spread = _("{below} of {total} locations are significantly below the company", below=len(below),
+                   total=locations)  # fmt: skip
+        spread += (", " + _("{new} of them new this period", new=new) if new else "") + "."
+    return f"{moved_text} {spread}"
 
 
 def _period(results: Results, language: str) -> str | None:

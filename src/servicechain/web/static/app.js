@@ -60,7 +60,21 @@
     });
   }
 
+  // Long work (checking or importing a file): say so on the button and prevent a second click.
+  function markBusy() {
+    document.querySelectorAll("form").forEach(function (form) {
+      form.addEventListener("submit", function () {
+        var button = form.querySelector("button[data-busy]");
+        if (!button) { return; }
+        button.textContent = button.getAttribute("data-busy");
+        button.setAttribute("aria-busy", "true");
+        window.setTimeout(function () { button.disabled = true; }, 0);
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    markBusy();
     document.querySelectorAll("table.sortable").forEach(makeSortable);
     drawCharts();
   });

@@ -142,7 +142,7 @@ def unit(data: dict[str, Any], language: str) -> dict[str, Any]:
                 "hovertemplate": "%{y}: %{x:.2f} (n %{customdata})<extra></extra>",
             }],
             "layout": _layout(language, height=300, xaxis=_axis(_("Mean rating (1–5)"), range=[1, 5]),
-                              margin={"l": 140, "r": 20, "t": 20, "b": 50}),
+                              yaxis={"automargin": True}, margin={"l": 20, "r": 20, "t": 20, "b": 50}),
         }  # fmt: skip
     return {"specs": specs}
 

@@ -337,6 +337,9 @@ def unit_page(results: Results, scope: Scope, code: str, language: str) -> dict[
             other = source.get(measure)
             entry[name] = None if other is None or other["suppressed"] else other["mean"]
         scorecard.append(entry)
+    order = {key: index for index, key in enumerate(results.measures)}
+    sources = {"employee": 0, "customer": 1, "touchpoint": 2}
+    scorecard.sort(key=lambda e: (sources.get(e["source"], 9), order.get(e["measure"], 999)))
     children = results.units[results.units["parent_id"] == unit_id]
     focus = [r for r in report.get("drivers", {}).get("focus_areas", []) if r.get("unit_code") == code]
     aspects = results.review_aspects

@@ -35,7 +35,7 @@ def test_an_import_elsewhere_is_picked_up(web: LiveWeb, tmp_path: Path) -> None:
     with web.store.engine.connect() as connection:
         period = connection.execute(sa.select(sa.func.max(schema.unit_kpi.c.period))).scalar()
     path = tmp_path / "kpis.csv"
-    path.write_text(f"unit_code,period,metric,value\n{web.location},{period},nps_target,40\n", encoding="utf-8")
+    path.write_text(f"unit_code,period,metric,value\n{web.location},{period},nps_target,40\n")
     import_file(web.store, "kpis", path)  # no refresh: the server must notice
 
     noticed = client.get("/overview")

@@ -156,7 +156,7 @@ def imports(request: Request, page: Page = 1, per_page: PerPage = 20) -> dict[st
     require_imports(signed_in(request))
     return paginate(request, [
         {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
-        for row in recent_imports(store_of(request), limit=page * per_page + 1)
+        for row in recent_imports(store_of(request), limit=None)
     ], page, per_page)  # fmt: skip
 
 

@@ -46,8 +46,14 @@ def home_of(role: str, unit_code: str) -> str:
 
 
 def _safe_next(target: str | None) -> str | None:
-    """Only paths on this site (no open redirect)."""
+    """Only paths on this site (no open redirect).
+
+    Backslashes and control or space characters are refused too: browsers read ``/\\host`` and
+    ``/<tab>/host`` as ``//host``, another site.
+    """
     if not target:
+        return None
+    if "\\" in target or any(ord(char) <= 0x20 or ord(char) == 0x7F for char in target):
         return None
     parsed = urlparse(target)
     if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):

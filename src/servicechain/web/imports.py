@@ -51,8 +51,20 @@ def _folder(upload_id: str) -> Path:
     return folder
 
 
+def _owned(upload_id: str, user: User) -> tuple[Path, dict[str, Any]]:
+    """The folder and description of a pending upload of ``user`` (another user's is NotFound)."""
+    folder = _folder(upload_id)
+    meta = json.loads((folder / "upload.json").read_text())
+    if meta["user"] != user.email:
+        raise NotFound("no such upload")
+    return folder, meta
+
+
 def _save(upload: UploadFile, folder: Path, name: str) -> Path:
-    target = folder / Path(name).name
+    base = Path(name).name
+    if base in ("", ".", ".."):
+        raise UserError(f"{name!r} is not a file name")
+    target = folder / base
     written = 0
     with target.open("wb") as handle:
         while chunk := upload.file.read(1024 * 1024):
@@ -111,10 +123,7 @@ def _result(result: ImportResult) -> dict[str, Any]:
 
 def confirm_upload(request: Request, user: User, upload_id: str) -> dict[str, Any]:
     """Import a checked upload for real, refresh the results, log it; what the import did."""
-    folder = _folder(upload_id)
-    meta = json.loads((folder / "upload.json").read_text())
-    if meta["user"] != user.email:
-        raise NotFound("no such upload")
+    folder, meta = _owned(upload_id, user)
     store = store_of(request)
     mapping = folder / meta["mapping"] if meta["mapping"] else None
     try:
@@ -127,8 +136,8 @@ def confirm_upload(request: Request, user: User, upload_id: str) -> dict[str, An
     return {"result": _result(result), "snapshot_id": snapshot.id}
 
 
-def recent_imports(store: Store, limit: int = 20) -> list[dict[str, Any]]:
-    """The newest imports, newest first."""
+def recent_imports(store: Store, limit: int | None = 20) -> list[dict[str, Any]]:
+    """The newest imports, newest first (``limit=None``: all of them)."""
     log = schema.import_log
     with store.engine.connect() as connection:
         rows = connection.execute(sa.select(log).order_by(log.c.id.desc()).limit(limit))
@@ -192,6 +201,7 @@ def discard(request: Request, upload_id: str, csrf_token: Annotated[str, Form()]
     user = signed_in(request)
     require_imports(user)
     check_csrf(request, csrf_token)
-    shutil.rmtree(_folder(upload_id), ignore_errors=True)
+    folder, _meta = _owned(upload_id, user)
+    shutil.rmtree(folder, ignore_errors=True)
     _ = translator(language_of(request))
     return RedirectResponse("/imports", status_code=303)

@@ -68,3 +68,20 @@ def test_opening_again_applies_nothing(store) -> None:  # type: ignore[no-untype
     with again.engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT count(*) FROM instrument").scalar() == 3
     again.dispose()
+
+
+def test_migrations_build_exactly_the_declared_schema(request, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Alembic's comparison of the migrated PostgreSQL database with ``schema.metadata`` finds nothing:
+    the migrations and the table definitions tell the same story."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from servicechain.store import schema
+    from tests.conftest import fresh_store
+
+    with fresh_store(request, "postgresql", tmp_path) as store, store.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = [d for d in compare_metadata(context, schema.metadata)
+                       if not (isinstance(d, tuple) and d[0] in ("add_table", "remove_table")
+                               and getattr(d[1], "name", "") == "alembic_version")]  # fmt: skip
+    assert differences == []

@@ -78,11 +78,6 @@ def test_five_failures_lock_the_address_even_for_the_right_password(live_web: Li
     other.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="accounts/users.py authenticate() records 'login_throttled' inside the "
-    "transaction that raising LoginRefused rolls back, so refused attempts are not logged",
-)
 def test_throttled_attempts_land_in_the_audit_log(live_web: LiveWeb) -> None:
     user = fresh_account(live_web, "employee", password=None)
     client = live_web.client()
@@ -179,11 +174,6 @@ def test_logout_ends_the_session(live_web: LiveWeb) -> None:
     client.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sessions are stateless signed cookies: a copy of the cookie taken "
-    "before signing out stays valid until it expires (session_hours)",
-)
 def test_a_copied_cookie_dies_with_logout(live_web: LiveWeb) -> None:
     client, _ = fresh_session(live_web, "unit-manager")
     stolen = client.cookies[COOKIE]
@@ -386,11 +376,6 @@ def test_login_follows_a_next_path_on_this_site(live_web: LiveWeb) -> None:
     client.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app.py puts the path and query into /login?next= without URL-encoding "
-    "it, so a second query parameter is lost on the way back",
-)
 def test_the_login_redirect_keeps_the_whole_query(live_web: LiveWeb) -> None:
     client = live_web.client()
     bounced = client.get("/overview?lang=en&x=1")

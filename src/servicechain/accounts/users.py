@@ -7,6 +7,7 @@ with ``servicechain users set-password``.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from dataclasses import dataclass
@@ -55,15 +56,17 @@ class LoginRefused(UserError):
         self.retry_after = retry_after
 
 
-def _marker(password_hash: str | None) -> str:
-    return (password_hash or "unset")[-12:]
+def _marker(password_hash: str | None, session_version: int) -> str:
+    """A digest of the password hash and the session version: it changes with either, and tells
+    nothing about the hash (sessions and setup links carry it, signed but readable)."""
+    return hashlib.sha256(f"{password_hash or 'unset'}|{session_version}".encode()).hexdigest()[:20]
 
 
 def _select() -> sa.Select:  # type: ignore[type-arg]
     user, unit = schema.app_user, schema.org_unit
     return sa.select(
         user.c.id, user.c.email, user.c.role, user.c.unit_id, unit.c.code.label("unit_code"),
-        unit.c.name.label("unit_name"), user.c.language, user.c.password_hash,
+        unit.c.name.label("unit_name"), user.c.language, user.c.password_hash, user.c.session_version,
     ).join(unit, unit.c.id == user.c.unit_id).where(user.c.disabled_at.is_(None))  # fmt: skip
 
 
@@ -71,7 +74,7 @@ def _user(row: sa.Row) -> User:  # type: ignore[type-arg]
     return User(
         id=int(row.id), email=row.email, role=row.role, unit_id=int(row.unit_id), unit_code=row.unit_code,
         unit_name=row.unit_name, language=row.language, has_password=row.password_hash is not None,
-        password_marker=_marker(row.password_hash),
+        password_marker=_marker(row.password_hash, int(row.session_version or 0)),
     )  # fmt: skip
 
 
@@ -152,6 +155,17 @@ def set_password(store: Store, email: str, password: str, *, client: str | None 
     return find_user(store, user_id=user.id)
 
 
+def end_sessions(store: Store, user: User, *, client: str | None = None) -> None:
+    """Sign the user out everywhere: every session cookie issued so far stops working (logout;
+    a copied cookie dies with it)."""
+    users = schema.app_user
+    with store.transaction() as connection:
+        connection.execute(
+            users.update().where(users.c.id == user.id).values(session_version=users.c.session_version + 1)
+        )
+        record(connection, user.email, "logout", "", client)
+
+
 def set_language(store: Store, user: User, language: str) -> None:
     """Remember the user's language across sessions."""
     with store.transaction() as connection:
@@ -163,13 +177,16 @@ def set_language(store: Store, user: User, language: str) -> None:
 def authenticate(store: Store, email: str, password: str, *, client: str | None = None) -> User:
     """The user, when the password is right; every failure is logged and counts towards a lock."""
     email = email.strip().lower()
+    wait = 0
     with store.transaction() as connection:
         failures = recent_failures(connection, email=email, window=FAILURE_WINDOW)
         if len(failures) >= MAX_FAILURES:
             free_at = failures[-MAX_FAILURES] + FAILURE_WINDOW
             wait = max(1, math.ceil((free_at - now()).total_seconds()))
             record(connection, email, "login_throttled", "", client)
-            raise LoginRefused("too many failed attempts; try again later", retry_after=wait)
+    if wait:  # raised after the commit, so the refusal is in the audit log
+        raise LoginRefused("too many failed attempts; try again later", retry_after=wait)
+    with store.transaction() as connection:
         row = connection.execute(_select().where(schema.app_user.c.email == email)).first()
         stored = row.password_hash if row is not None else None
         try:

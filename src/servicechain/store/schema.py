@@ -265,6 +265,13 @@ app_user = sa.Table(
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("password_set_at", sa.DateTime),
     sa.Column("disabled_at", sa.DateTime),
+    sa.Column(
+        "session_version",
+        sa.Integer,
+        nullable=False,
+        server_default="0",
+        comment="Raised on logout: every session issued before dies",
+    ),
 )
 
 api_token = sa.Table(

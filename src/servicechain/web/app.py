@@ -10,6 +10,7 @@ import time
 from collections.abc import Awaitable, Callable
 from functools import cache
 from importlib import resources
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -123,7 +124,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
             return JSONResponse({"error": {"status": 401, "message": str(error)}}, status_code=401,
                                 headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/login?next={target}", status_code=303)
+        return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
 
     @app.exception_handler(Forbidden)
     async def forbidden(request: Request, error: Forbidden) -> Response:

@@ -8,12 +8,12 @@ from urllib.parse import urlparse
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from servicechain.accounts.audit import log_event
 from servicechain.accounts.roles import sees_everything, sees_scores
 from servicechain.accounts.users import (
     MIN_PASSWORD_LENGTH,
     LoginRefused,
     authenticate,
+    end_sessions,
     set_language,
     set_password,
     user_for_setup,
@@ -108,7 +108,7 @@ def login(
 def logout(request: Request, csrf_token: Annotated[str, Form()] = "") -> Response:
     check_csrf(request, csrf_token)
     user = signed_in(request)
-    log_event(store_of(request), user.email, "logout", "", client_of(request))
+    end_sessions(store_of(request), user, client=client_of(request))
     language = request.session.get("lang")
     request.session.clear()
     if language:

@@ -11,6 +11,7 @@ import json
 import secrets
 import shutil
 import tempfile
+import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
@@ -35,11 +36,26 @@ MAX_UPLOAD_BYTES = 512 * 1024 * 1024
 _ID_LENGTH = 24
 
 
+UPLOAD_HOURS = 24
+"""An upload not confirmed within this many hours is deleted (at the next upload)."""
+
+
 def upload_root() -> Path:
     """Where uploads wait for confirmation (private to the server's user)."""
     root = Path(tempfile.gettempdir()) / "servicechain-uploads"
     root.mkdir(mode=0o700, exist_ok=True)
     return root
+
+
+def forget_old_uploads(hours: float = UPLOAD_HOURS) -> int:
+    """Delete uploads older than ``hours`` that nobody confirmed or discarded; how many went."""
+    cutoff = time.time() - hours * 3600
+    old = [
+        folder for folder in upload_root().iterdir() if folder.is_dir() and folder.stat().st_mtime < cutoff
+    ]
+    for folder in old:
+        shutil.rmtree(folder, ignore_errors=True)
+    return len(old)
 
 
 def _folder(upload_id: str) -> Path:
@@ -83,6 +99,7 @@ def check_upload(store: Store, user: User, kind: str, upload: UploadFile, *,
         raise UserError(f"unknown import kind {kind!r}: choose one of {', '.join(KINDS)}")
     if not upload.filename:
         raise UserError("choose a file to upload")
+    forget_old_uploads()
     upload_id = secrets.token_urlsafe(18)[:_ID_LENGTH]
     folder = upload_root() / upload_id
     folder.mkdir(mode=0o700)

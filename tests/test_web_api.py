@@ -145,15 +145,16 @@ def test_errors_are_json_with_a_message(live_web: LiveWeb, callers: Callers) -> 
         callers.token("unit-manager"),
     )
     anonymous = httpx.Client(base_url=live_web.url)
-    assert "no unit" in error_of(analyst.get("/api/v1/units/X-NOPE"), 404)
+    assert "no unit X-NOPE" in error_of(analyst.get("/api/v1/units/X-NOPE?lang=en"), 404)
+    assert "geen eenheid X-NOPE" in error_of(analyst.get("/api/v1/units/X-NOPE?lang=nl"), 404)
     error_of(analyst.get("/api/v1/no-such-route"), 404)
     assert "X-NOPE" in error_of(analyst.get("/api/v1/regions/X-NOPE"), 404)
     error_of(manager.get(f"/api/v1/units/{live_web.other_location}"), 404)
-    assert "employees" in error_of(employee.get("/api/v1/units"), 403)
+    assert "Employees see no scores" in error_of(employee.get("/api/v1/units?lang=en"), 403)
     error_of(manager.get("/api/v1/overview"), 403)
     error_of(analyst.post("/api/v1/imports/" + "a" * 24 + "/confirm"), 404)
     error_of(manager.post("/api/v1/imports/" + "a" * 24 + "/confirm"), 403)
-    assert error_of(anonymous.get("/api/v1/units"), 401) == "sign in first"
+    assert error_of(anonymous.get("/api/v1/units?lang=en"), 401) == "Sign in first."
     bad = httpx.Client(base_url=live_web.url, headers={"Authorization": "Bearer sc_nope_nope"})
     assert "token" in error_of(bad.get("/api/v1/me"), 401)
     assert "per_page" in error_of(analyst.get("/api/v1/units", params={"per_page": 0}), 422)
@@ -300,7 +301,8 @@ def test_only_the_uploader_confirms_or_discards(live_web: LiveWeb, callers: Call
 def test_writes_with_a_session_cookie_need_the_csrf_header(live_web: LiveWeb, callers: Callers) -> None:
     client = callers.session("analyst")
     files = {"file": ("kpis.csv", kpi_csv(live_web.location), "text/csv")}
-    assert "expired" in error_of(client.post("/api/v1/imports", data={"kind": "kpis"}, files=files), 403)
+    refused = client.post("/api/v1/imports?lang=en", data={"kind": "kpis"}, files=files)
+    assert "expired" in error_of(refused, 403)
     wrong = client.post(
         "/api/v1/imports", data={"kind": "kpis"}, files=files, headers={"X-CSRF-Token": "wrong"}
     )

@@ -132,6 +132,16 @@ def users_set_password(
     console.print(f"password set for {user.email}", highlight=False)
 
 
+@users_app.command("sign-out")
+def users_sign_out(email: Annotated[str, typer.Argument(help="The user's e-mail address.")]) -> None:
+    """Sign a user out everywhere (a lost phone, a shared computer): every session ends now."""
+    from servicechain.accounts.users import end_sessions
+
+    with _user_errors():
+        end_sessions(_open(), email)
+    console.print(f"every session of {email} has ended", highlight=False)
+
+
 @users_app.command("list")
 def users_list() -> None:
     """List the users with their role and unit."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -155,15 +156,49 @@ def set_password(store: Store, email: str, password: str, *, client: str | None 
     return find_user(store, user_id=user.id)
 
 
-def end_sessions(store: Store, user: User, *, client: str | None = None) -> None:
-    """Sign the user out everywhere: every session cookie issued so far stops working (logout;
-    a copied cookie dies with it)."""
+SESSION_RECORD_DAYS = 31
+"""Session rows older than this are deleted when a new session starts (no login lasts that long)."""
+
+
+def start_session(store: Store, user: User) -> str:
+    """Record a new session of ``user``; its random id goes into the signed cookie."""
+    session_id = secrets.token_urlsafe(32)
+    sessions = schema.app_session
+    with store.transaction() as connection:
+        connection.execute(
+            sessions.delete().where(sessions.c.created_at < now() - timedelta(days=SESSION_RECORD_DAYS))
+        )
+        connection.execute(sessions.insert().values(id=session_id, user_id=user.id, created_at=now()))
+    return session_id
+
+
+def session_alive(store: Store, session_id: str, user_id: int) -> bool:
+    """True while the session of ``user_id`` has not been ended by a logout."""
+    sessions = schema.app_session
+    with store.engine.connect() as connection:
+        row = connection.execute(
+            sa.select(sessions.c.ended_at).where(sessions.c.id == session_id, sessions.c.user_id == user_id)
+        ).first()
+    return row is not None and row.ended_at is None
+
+
+def end_session(store: Store, session_id: str, user: User, *, client: str | None = None) -> None:
+    """Log out: this session ends on the server (a copy of its cookie dies with it); others stay."""
+    sessions = schema.app_session
+    with store.transaction() as connection:
+        connection.execute(sessions.update().where(sessions.c.id == session_id).values(ended_at=now()))
+        record(connection, user.email, "logout", "", client)
+
+
+def end_sessions(store: Store, email: str) -> None:
+    """Sign a user out everywhere (a lost phone): every session so far stops working."""
+    user = find_user(store, email=email)
     users = schema.app_user
     with store.transaction() as connection:
         connection.execute(
             users.update().where(users.c.id == user.id).values(session_version=users.c.session_version + 1)
         )
-        record(connection, user.email, "logout", "", client)
+        record(connection, user.email, "signed_out_everywhere", "")
 
 
 def set_language(store: Store, user: User, language: str) -> None:

@@ -351,6 +351,15 @@ def _flag(value: Any) -> str:
     return "above" if number > 0 else "below"
 
 
+SEGMENTS = ("fully_engaged", "engaged", "not_engaged", "actively_disengaged")
+
+
+def _segment_order(row: Mapping[str, Any]) -> tuple[int, str]:
+    """Premium rows by outcome, then from fully engaged to actively disengaged."""
+    segment = str(row.get("segment"))
+    return (SEGMENTS.index(segment) if segment in SEGMENTS else len(SEGMENTS), str(row.get("value")))
+
+
 def _median(values: Iterable[float]) -> float | None:
     ordered = sorted(values)
     if not ordered:
@@ -404,7 +413,9 @@ class ReportSections:
         return {"id": chart_id, "kind": kind}
 
     # -- Human Sigma
-    def human_sigma(self) -> dict[str, Any]:
+    def human_sigma(self, medians: tuple[float, float] | None = None) -> dict[str, Any]:
+        """The matrix; the dashed lines at ``medians`` (pEE, pCE) when given (a region's page draws
+        the company's), else at the medians of the units shown."""
         rows = _records(self.report.get("human_sigma"))
         counts = {q: sum(1 for r in rows if r.get("quadrant") == q) for q in QUADRANTS}
         plotted = [
@@ -457,6 +468,8 @@ class ReportSections:
         shapes = []
         x_median = _median(v for r in plotted if (v := _number(r.get("p_ee"))) is not None)
         y_median = _median(v for r in plotted if (v := _number(r.get("p_ce"))) is not None)
+        if medians is not None:
+            x_median, y_median = medians
         line = {"color": "#555", "width": 1, "dash": "dash"}
         if x_median is not None:
             shapes.append({"type": "line", "x0": x_median, "x1": x_median, "y0": 0, "y1": 100, "line": line})
@@ -701,7 +714,7 @@ class ReportSections:
                 "premium": fmt_pct(r.get("premium"), self.lang, 0, signed=True),
                 "published": fmt_pct(r.get("published_premium"), self.lang, 0, signed=True),
             }
-            for r in _records(customer.get("premiums"))
+            for r in sorted(_records(customer.get("premiums")), key=_segment_order)
         ]
         ratio = _mapping(customer.get("satisfaction_ratio"))
         sentences = [str(s) for s in (link.get("sentences") or []) if s]

@@ -274,6 +274,16 @@ app_user = sa.Table(
     ),
 )
 
+app_session = sa.Table(
+    "app_session",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True, comment="Random; the signed cookie carries it"),
+    sa.Column("user_id", sa.BigInteger, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("ended_at", sa.DateTime, comment="Set on logout: a copy of the cookie dies with it"),
+    comment="Signed-in sessions, so that logging out ends this session on the server too.",
+)
+
 api_token = sa.Table(
     "api_token",
     metadata,

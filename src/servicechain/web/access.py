@@ -13,13 +13,23 @@ import pandas as pd
 
 from servicechain.accounts.roles import imports_files, sees_everything, sees_scores
 from servicechain.accounts.users import User
+from servicechain.web.i18n import N_
 
 
-class Forbidden(Exception):
+class PageError(Exception):
+    """An error shown to people: an English message (marked with ``N_`` so the catalogue has it)
+    with ``{name}`` fields; the pages and the API translate it into the caller's language."""
+
+    def __init__(self, message: str, **values: object) -> None:
+        super().__init__(message.format(**values) if values else message)
+        self.message, self.values = message, values
+
+
+class Forbidden(PageError):
     """The caller's role may not use this page or route (403)."""
 
 
-class NotFound(Exception):
+class NotFound(PageError):
     """No such thing for this caller (404): unknown, or outside their subtree."""
 
 
@@ -53,16 +63,21 @@ class Scope:
 def require_scores(user: User) -> None:
     """Employees see no scores."""
     if not sees_scores(user.role):
-        raise Forbidden("employees see no scores")
+        raise Forbidden(
+            N_(
+                "Employees see no scores: survey results are shown to managers, for groups large "
+                "enough to keep every answer anonymous."
+            )
+        )
 
 
 def require_whole_organisation(user: User) -> None:
     """Pages about the whole organisation: executives and analysts only."""
     if not sees_everything(user.role):
-        raise Forbidden("this page is for executives and analysts")
+        raise Forbidden(N_("This page is for executives and analysts."))
 
 
 def require_imports(user: User) -> None:
     """Imports: analysts only."""
     if not imports_files(user.role):
-        raise Forbidden("imports are for analysts")
+        raise Forbidden(N_("Imports are for analysts."))

@@ -22,6 +22,7 @@ from servicechain.web.access import (
     require_scores,
     require_whole_organisation,
 )
+from servicechain.web.i18n import N_
 from servicechain.web.imports import check_upload, confirm_upload, recent_imports
 from servicechain.web.pages import current_results
 from servicechain.web.results import Results, plain_records
@@ -42,7 +43,7 @@ def _results(request: Request) -> tuple[User, Results, str]:
     require_scores(user)
     results = current_results(request)
     if results is None:
-        raise NoResults("no results yet: import data first")
+        raise NoResults(N_("No results yet: import data first."))
     return user, results, language_of(request)
 
 

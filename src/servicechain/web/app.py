@@ -23,11 +23,12 @@ from starlette.staticfiles import StaticFiles
 from servicechain.errors import UserError
 from servicechain.settings import PLACEHOLDER_SECRET, Settings, get_settings
 from servicechain.store import Store, open_store
-from servicechain.web.access import Forbidden, NotFound
+from servicechain.web.access import Forbidden, NotFound, PageError
+from servicechain.web.i18n import translator
 from servicechain.web.refresher import Refresher
 from servicechain.web.render import render
 from servicechain.web.results import ResultsCache
-from servicechain.web.session import CsrfFailed, NotSignedIn
+from servicechain.web.session import CsrfFailed, NotSignedIn, language_of
 
 API_PREFIX = "/api/v1"
 DOCS_URL = f"{API_PREFIX}/docs"
@@ -57,6 +58,13 @@ def plotly_js() -> bytes:
 
 def _is_api(request: Request) -> bool:
     return request.url.path.startswith(API_PREFIX)
+
+
+def _message(request: Request, error: Exception) -> str:
+    """The error's message in the caller's language."""
+    if isinstance(error, PageError):
+        return translator(language_of(request))(error.message, **error.values)
+    return str(error)
 
 
 def _error(request: Request, status: int, message: str) -> Response:
@@ -121,22 +129,22 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     @app.exception_handler(NotSignedIn)
     async def not_signed_in(request: Request, error: NotSignedIn) -> Response:
         if _is_api(request):
-            return JSONResponse({"error": {"status": 401, "message": str(error)}}, status_code=401,
-                                headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+            body = {"error": {"status": 401, "message": _message(request, error)}}
+            return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": "Bearer"})
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
 
     @app.exception_handler(Forbidden)
     async def forbidden(request: Request, error: Forbidden) -> Response:
-        return _error(request, 403, str(error))
+        return _error(request, 403, _message(request, error))
 
     @app.exception_handler(CsrfFailed)
     async def csrf_failed(request: Request, error: CsrfFailed) -> Response:
-        return _error(request, 403, str(error))
+        return _error(request, 403, _message(request, error))
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, error: NotFound) -> Response:
-        return _error(request, 404, str(error))
+        return _error(request, 404, _message(request, error))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:

@@ -13,7 +13,7 @@ from servicechain.accounts.users import (
     MIN_PASSWORD_LENGTH,
     LoginRefused,
     authenticate,
-    end_sessions,
+    end_session,
     set_language,
     set_password,
     user_for_setup,
@@ -108,7 +108,7 @@ def login(
 def logout(request: Request, csrf_token: Annotated[str, Form()] = "") -> Response:
     check_csrf(request, csrf_token)
     user = signed_in(request)
-    end_sessions(store_of(request), user, client=client_of(request))
+    end_session(store_of(request), str(request.session.get("sid")), user, client=client_of(request))
     language = request.session.get("lang")
     request.session.clear()
     if language:

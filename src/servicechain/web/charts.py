@@ -65,11 +65,13 @@ def aspect_label(key: str, language: str) -> str:
     return ASPECTS.get(key, {}).get(language, key.replace("_", " "))
 
 
-def _human_sigma(rows: list[dict[str, Any]], language: str) -> tuple[dict[str, Any], dict[str, Any]]:
+def _human_sigma(rows: list[dict[str, Any]], language: str, medians: tuple[float, float] | None = None
+                 ) -> tuple[dict[str, Any], dict[str, Any]]:  # fmt: skip
     """The report's matrix, with each unit's manager and customer-engagement trend in the hover text;
-    ``customdata[2]`` is the unit code (a click opens the unit)."""
+    ``customdata[2]`` is the unit code (a click opens the unit). The dashed lines sit at ``medians``
+    (the company's) when given."""
     sections = ReportSections({"human_sigma": rows}, language)
-    section = sections.human_sigma()
+    section = sections.human_sigma(medians)
     _ = translator(language)
     words = {"held": _("held"), "rose": _("rose"), "fell": _("fell")}
     by_code = {str(r.get("unit_code")): r for r in rows}
@@ -112,7 +114,7 @@ def overview(data: dict[str, Any], language: str) -> dict[str, Any]:
 
 def region(data: dict[str, Any], language: str) -> dict[str, Any]:
     """Charts of a region page: its locations in the matrix, its trend."""
-    hs, specs = _human_sigma(data["human_sigma"], language)
+    hs, specs = _human_sigma(data["human_sigma"], language, data.get("company_medians"))
     return {"human_sigma": hs, "specs": specs | _trends(data, language)}
 
 
@@ -120,8 +122,8 @@ def unit(data: dict[str, Any], language: str) -> dict[str, Any]:
     """Charts of a unit page: trends, touchpoints, review aspects, focus areas."""
     _ = translator(language)
     specs = _trends(data, language)
-    touch = _trend_chart(data["touchpoints"], ["touchpoint_satisfaction", "touchpoint_ease",
-                                               "touchpoint_valued"], _("Score"), language)  # fmt: skip
+    shown = ["touchpoint_satisfaction", "touchpoint_valued"]  # both 1..5 (ease is 1..7: in the scorecard)
+    touch = _trend_chart(data["touchpoints"], shown, _("Score (1–5)"), language)
     if touch:
         specs["chart-touchpoints"] = touch
     aspects = data["review_aspects"]

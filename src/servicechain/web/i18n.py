@@ -46,6 +46,11 @@ def translator(language: str) -> Callable[..., str]:
     return gettext
 
 
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalogue; it is translated where it is shown."""
+    return message
+
+
 def _finite(value: Any) -> float | None:
     if value is None:
         return None
@@ -113,7 +118,7 @@ def extract_messages() -> dict[str, list[str]]:
     options = {"templates/**.html": {"extensions": "", "trimmed": "true"}}
     found: dict[str, list[str]] = {}
     for filename, line, message, _comments, _context in extract_from_dir(
-        str(root), method_map=method_map, options_map=options, keywords={"_": None}
+        str(root), method_map=method_map, options_map=options, keywords={"_": None, "N_": None}
     ):
         text = message[0] if isinstance(message, tuple) else message
         if text:

@@ -27,7 +27,7 @@ from servicechain.ingest.kinds import KINDS
 from servicechain.ingest.pipeline import ImportResult, import_file, problem_lines
 from servicechain.store import Store, schema
 from servicechain.web.access import NotFound, require_imports
-from servicechain.web.i18n import translator
+from servicechain.web.i18n import N_, translator
 from servicechain.web.render import render
 from servicechain.web.session import check_csrf, client_of, language_of, signed_in, store_of
 
@@ -60,10 +60,10 @@ def forget_old_uploads(hours: float = UPLOAD_HOURS) -> int:
 
 def _folder(upload_id: str) -> Path:
     if len(upload_id) != _ID_LENGTH or not upload_id.replace("-", "").replace("_", "").isalnum():
-        raise NotFound("no such upload")
+        raise NotFound(N_("There is no such upload."))
     folder = upload_root() / upload_id
     if not (folder / "upload.json").exists():
-        raise NotFound("no such upload (it was confirmed or discarded already)")
+        raise NotFound(N_("There is no such upload: it was confirmed, discarded or expired already."))
     return folder
 
 
@@ -72,7 +72,7 @@ def _owned(upload_id: str, user: User) -> tuple[Path, dict[str, Any]]:
     folder = _folder(upload_id)
     meta = json.loads((folder / "upload.json").read_text())
     if meta["user"] != user.email:
-        raise NotFound("no such upload")
+        raise NotFound(N_("There is no such upload."))
     return folder, meta
 
 
@@ -162,7 +162,7 @@ def recent_imports(store: Store, limit: int | None = 20) -> list[dict[str, Any]]
 
 
 def _page(request: Request, **context: Any) -> Response:
-    defaults = {"kinds": KINDS, "report": None, "done": None, "error": None,
+    defaults = {"kinds": KINDS, "report": None, "done": None, "error": None, "selected_kind": None,
                 "imports": recent_imports(store_of(request))}  # fmt: skip
     return render(request, "imports.html", defaults | context, status_code=context.pop("status", 200))
 
@@ -191,8 +191,8 @@ def upload(
             store_of(request), user, kind, file, mapping=mapping, sheet=sheet, replace=replace
         )
     except UserError as error:
-        return _page(request, error=str(error), status=400)
-    return _page(request, report=report, status=200 if report["ok"] else 400)
+        return _page(request, error=str(error), status=400, selected_kind=kind)
+    return _page(request, report=report, status=200 if report["ok"] else 400, selected_kind=kind)
 
 
 @router.post("/imports/{upload_id}/confirm")

@@ -15,17 +15,18 @@ from typing import Any
 from fastapi import Request
 
 from servicechain.accounts.tokens import user_for_token
-from servicechain.accounts.users import User, find_user
+from servicechain.accounts.users import User, find_user, session_alive, start_session
 from servicechain.errors import UserError
 from servicechain.store import Store
-from servicechain.web.i18n import LANGUAGES
+from servicechain.web.access import PageError
+from servicechain.web.i18n import LANGUAGES, N_
 
 
-class NotSignedIn(Exception):
+class NotSignedIn(PageError):
     """No valid session or token (pages: to the login page; API: 401)."""
 
 
-class CsrfFailed(Exception):
+class CsrfFailed(PageError):
     """A form or API call without the right CSRF token (403)."""
 
 
@@ -46,7 +47,9 @@ def check_csrf(request: Request, given: str | None) -> None:
     """Refuse the request unless ``given`` is the session's CSRF token."""
     expected = request.session.get("csrf")
     if not expected or not given or not hmac.compare_digest(str(expected), given):
-        raise CsrfFailed("the form has expired or did not come from this site; reload the page and try again")
+        raise CsrfFailed(
+            N_("The form has expired or did not come from this site; reload the page and try again.")
+        )
 
 
 def bearer(request: Request) -> str | None:
@@ -70,7 +73,11 @@ def current_user(request: Request) -> User | None:
             user = find_user(store_of(request), user_id=int(request.session["user"]))
         except UserError:
             user = None
-        if user is None or user.password_marker != request.session.get("marker"):
+        if (
+            user is None
+            or user.password_marker != request.session.get("marker")
+            or not session_alive(store_of(request), str(request.session.get("sid")), user.id)
+        ):
             request.session.pop("user", None)
             user = None
     request.state.user = user
@@ -81,7 +88,9 @@ def signed_in(request: Request) -> User:
     """The caller, or NotSignedIn."""
     user = current_user(request)
     if user is None:
-        raise NotSignedIn("sign in first" if bearer(request) is None else "invalid or revoked API token")
+        raise NotSignedIn(
+            N_("Sign in first.") if bearer(request) is None else N_("Invalid or revoked API token.")
+        )
     return user
 
 
@@ -89,8 +98,8 @@ def sign_in(request: Request, user: User) -> None:
     """Start a fresh session for ``user`` (a new CSRF token too: no session fixation)."""
     language = request.session.get("lang")
     request.session.clear()
-    request.session.update({"user": user.id, "marker": user.password_marker,
-                            "csrf": secrets.token_urlsafe(32)})  # fmt: skip
+    request.session.update({"user": user.id, "marker": user.password_marker, "sid": start_session(
+        store_of(request), user), "csrf": secrets.token_urlsafe(32)})  # fmt: skip
     if user.language in LANGUAGES:
         request.session["lang"] = user.language
     elif language in LANGUAGES:

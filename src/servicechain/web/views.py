@@ -16,7 +16,7 @@ import pandas as pd
 
 from servicechain.analysis.anonymity import REASONS
 from servicechain.web.access import NotFound, Scope
-from servicechain.web.i18n import Formats, translator
+from servicechain.web.i18n import N_, Formats, translator
 from servicechain.web.results import Results, plain_records
 
 KEY_MEASURES = ["engagement_index", "engaged_employees", "enps", "ce_index", "fully_engaged_customers",
@@ -89,10 +89,10 @@ def unit_card(results: Results, code: str) -> dict[str, Any]:
 def find_unit(results: Results, scope: Scope, code: str) -> pd.Series:
     """The unit ``code`` if the caller may see it, else NotFound (also for unknown codes)."""
     if code not in results.units.index:
-        raise NotFound(f"no unit {code}")
+        raise NotFound(N_("There is no unit {code} among your units."), code=code)
     unit = results.units.loc[code]
     if not scope.allows(str(unit["path"])):
-        raise NotFound(f"no unit {code}")
+        raise NotFound(N_("There is no unit {code} among your units."), code=code)
     return unit  # type: ignore[return-value]
 
 
@@ -210,6 +210,13 @@ def human_sigma_rows(results: Results, language: str, codes: set[str] | None = N
     return out
 
 
+def company_medians(results: Results, language: str) -> tuple[float, float] | None:
+    """Medians of pEE and pCE over all locations: where a region's matrix draws its quadrant lines."""
+    rows = results.reports.get(language, {}).get("human_sigma", [])
+    frame = pd.DataFrame(rows, columns=["p_ee", "p_ce"]).dropna()
+    return None if frame.empty else (float(frame["p_ee"].median()), float(frame["p_ce"].median()))
+
+
 def flagged(results: Results, units: pd.DataFrame, period: str | None, language: str) -> list[dict[str, Any]]:
     """Units significantly above or below the company on the key measures; ``new`` when they were
     not flagged so the period before. Below first, lowest shrunk value first."""
@@ -304,6 +311,7 @@ def region(results: Results, scope: Scope, code: str, language: str) -> dict[str
         "company": scores_of(results, int(root["unit_id"]), period, language, KEY_MEASURES),
         "locations": unit_table(results, locations, period, language),
         "human_sigma": human_sigma_rows(results, language, set(locations["unit_code"])),
+        "company_medians": company_medians(results, language),
         "trend": trend(results, int(unit["unit_id"]), language),
         "flagged": flagged(results, locations, period, language),
         "snapshot": snapshot_card(results),

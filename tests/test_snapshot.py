@@ -105,3 +105,17 @@ def test_review_aspects_by_hand(demo: Store) -> None:
         half = stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
         assert one["ci_low"] == pytest.approx(max(1.0, values.mean() - half))
         assert one["ci_high"] == pytest.approx(min(5.0, values.mean() + half))
+
+
+def test_refresh_before_any_survey(store: Store, tmp_path: Path) -> None:
+    """Only the organisation imported: the refresh works (an import runs it) and stores no report."""
+    from servicechain.ingest.pipeline import import_file
+
+    path = tmp_path / "units.csv"
+    path.write_text(
+        "unit_code,name,kind,parent_code\nNL,Keten,company,\nR1,Regio,region,NL\nL1,Winkel,location,R1\n"
+    )
+    import_file(store, "units", path)
+    info = refresh(store)
+    assert "unavailable" in read_document(store, info.id, "report:en")
+    assert read_document(store, info.id, "review_aspects") == []

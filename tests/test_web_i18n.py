@@ -218,3 +218,23 @@ def test_templates_have_no_hard_coded_english() -> None:
         if words:
             found[template.name] = words
     assert not found, f"wrap these in {{{{ _('...') }}}}: {found}"
+
+
+def test_fast_number_format_equals_babel() -> None:
+    """``Formats.number`` skips Babel's pattern machinery for speed; Babel's ``format_decimal``
+    is the reference (same rounding: half to even on the shortest decimal form)."""
+    import random
+
+    from babel.numbers import format_decimal
+
+    generator = random.Random(20261123)
+    values = [0.0, -0.0, 0.005, 0.015, 2.675, -2.5, 1e-9, 999.995, 1234567.891]
+    values += [generator.uniform(-1e6, 1e6) for _ in range(400)] + [
+        generator.uniform(-5, 5) for _ in range(400)
+    ]
+    for language, locale in (("nl", "nl_NL"), ("en", "en_GB")):
+        formats = Formats(language)
+        for value in values:
+            for decimals in (0, 1, 2, 3):
+                pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+                assert formats.number(value, decimals) == format_decimal(value, format=pattern, locale=locale)

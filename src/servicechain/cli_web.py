@@ -29,7 +29,7 @@ def refresh_results(store) -> None:  # type: ignore[no-untyped-def]
     """Rebuild the dashboards' precomputed results, with a progress bar."""
     from servicechain.analysis.snapshot import REFRESH_STEPS, refresh
 
-    with _steps(REFRESH_STEPS + 3) as step:
+    with _steps(REFRESH_STEPS) as step:
         info = refresh(store, settings=_settings(), on_step=step)
     console.print(f"dashboards refreshed in {info.seconds:.1f} s (snapshot {info.id})", style="dim",
                   highlight=False)  # fmt: skip
@@ -59,6 +59,7 @@ def serve(
 
             if is_stale(store, latest_snapshot(store)):
                 refresh_results(store)
+        application.state.results.get(store)  # read the results into memory before the first page
     where = f"http://{host or settings.host}:{port or settings.port}"
     console.print(
         f"servicechain serves {where} (API: {where}/api/v1/docs); stop with Ctrl+C", highlight=False

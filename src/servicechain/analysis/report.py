@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -30,7 +31,8 @@ from servicechain.settings import Settings, get_settings
 from servicechain.store.engine import Store
 
 MEASURES = ("engagement_index", "ce_index")
-REPORT_STEPS = 9
+REPORT_STEPS = 10
+"""How many times :func:`build_report` calls ``on_step`` (for a progress bar)."""
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -117,6 +119,25 @@ def _drivers(results: UnitResults, frame: pd.DataFrame, period: str, language: s
     return section
 
 
+@dataclass(frozen=True)
+class ReportInputs:
+    """What every report reads from the store: unit results, unit outcomes, customer value."""
+
+    results: UnitResults
+    outcomes: pd.DataFrame
+    value: pd.DataFrame
+
+
+def report_inputs(store: Store, *, settings: Settings | None = None,
+                  on_step: Callable[[str], None] | None = None) -> ReportInputs:  # fmt: skip
+    """Read and compute the inputs of :func:`build_report` once (the scans of the store)."""
+    step = on_step or (lambda _: None)
+    results = unit_results(store, settings=settings or get_settings(), on_step=step)
+    step("unit outcomes and customer value")
+    outcomes = unit_outcomes(store).merge(unit_wallet(store), on=["unit_id", "period"], how="outer")
+    return ReportInputs(results, outcomes, customer_value(store))
+
+
 def build_report(
     store: Store,
     *,
@@ -125,14 +146,16 @@ def build_report(
     language: str | None = None,
     settings: Settings | None = None,
     on_step: Callable[[str], None] | None = None,
-    results: UnitResults | None = None,
+    inputs: ReportInputs | None = None,
 ) -> dict[str, Any]:
     """The report of ``period`` (default: the latest with results) for units of ``level``;
-    pass ``results`` of :func:`unit_results` to build several reports on one computation."""
+    pass ``inputs`` of :func:`report_inputs` to build several reports (languages) on one
+    computation."""
     settings = settings or get_settings()
     language = language or settings.language
     step = on_step or (lambda _: None)
-    results = results or unit_results(store, settings=settings, on_step=step)
+    inputs = inputs or report_inputs(store, settings=settings, on_step=step)
+    results = inputs.results
     check_level(results.units, level)
     periods = sorted(set(results.table.loc[results.table["level"] == level, "period"].astype(str)))
     if not periods:
@@ -141,7 +164,7 @@ def build_report(
     if period not in periods:
         raise UserError(f"no results for period {period!r}; periods with results: {', '.join(periods[-6:])}")
     step("outcomes and Human Sigma")
-    outcomes = unit_outcomes(store).merge(unit_wallet(store), on=["unit_id", "period"], how="outer")
+    outcomes = inputs.outcomes
     sigma = human_sigma(results, outcomes, level, settings.human_sigma_cutoffs)
     frame = unit_frame(results, level, outcomes)
     step("linkage")
@@ -153,7 +176,7 @@ def build_report(
         shrunk[["unit_id", "period", "shrunk"]].astype({"period": str}), on=["unit_id", "period"], how="left"
     )["shrunk"]
     regions = frame["unit_id"].map(units["parent_id"]).astype("Int64").astype(str)
-    value = customer_value(store)
+    value = inputs.value
     step("drivers")
     now = sigma[sigma["period"].astype(str) == period].astype(
         {"unit_code": str, "unit_name": str, "period": str}

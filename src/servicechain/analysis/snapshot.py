@@ -24,8 +24,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from servicechain.accounts.audit import now
-from servicechain.analysis.report import build_report
-from servicechain.analysis.scorecard import employee_thresholds, unit_results
+from servicechain.analysis.report import build_report, report_inputs
+from servicechain.analysis.scorecard import employee_thresholds
 from servicechain.errors import UserError
 from servicechain.settings import Settings, get_settings
 from servicechain.stats import describe
@@ -34,7 +34,8 @@ from servicechain.store.bulk import append, read_frame
 
 LANGUAGES = ("nl", "en")
 SCORECARD_COLUMNS = [column.name for column in schema.result_scorecard.columns]
-REFRESH_STEPS = 6
+REFRESH_STEPS = 10
+"""How many times :func:`refresh` calls ``on_step`` (for a progress bar)."""
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,8 @@ def refresh(
     started = time.perf_counter()
     with store.engine.connect() as connection:
         import_id = latest_import(connection)
-    results = unit_results(store, settings=settings, on_step=step)
+    inputs = report_inputs(store, settings=settings, on_step=step)
+    results = inputs.results
     documents: dict[str, Any] = {
         "measures": {
             key: {"nl": m.nl, "en": m.en, "source": m.source, "kind": m.kind, "scale_min": m.scale_min,
@@ -129,7 +131,7 @@ def refresh(
     for language in LANGUAGES:
         try:
             documents[f"report:{language}"] = build_report(
-                store, language=language, settings=settings, results=results
+                store, language=language, settings=settings, inputs=inputs
             )
         except UserError as error:  # no location results yet: the pages say so
             documents[f"report:{language}"] = {"unavailable": str(error)}
@@ -165,11 +167,9 @@ def refresh(
 
 def read_scorecard(store: Store, snapshot_id: int) -> pd.DataFrame:
     """The stored scorecard rows of a snapshot."""
-    table = schema.result_scorecard
-    query = sa.select(*[c for c in table.columns if c.name != "snapshot_id"]).where(
-        table.c.snapshot_id == snapshot_id
-    )
-    with store.engine.connect() as connection:
+    columns = ", ".join(c for c in SCORECARD_COLUMNS if c != "snapshot_id")
+    query = f"SELECT {columns} FROM result_scorecard WHERE snapshot_id = {int(snapshot_id)}"
+    with store.engine.connect() as connection:  # text: fetched columnar on DuckDB (5x faster)
         return read_frame(connection, query)
 
 

@@ -35,6 +35,8 @@ def unit_outcomes(store: Store) -> pd.DataFrame:
     """One row per unit and quarter with the outcome columns (see the module docstring)."""
     with store.engine.connect() as connection:
         kpis = read_frame(connection, "SELECT unit_id, period, metric, value FROM unit_kpi")
+    if kpis.empty:  # no financials imported yet
+        return pd.DataFrame({"unit_id": pd.Series(dtype="int64"), "period": pd.Series(dtype=object)})
     kpis = kpis.assign(quarter=quarter_of(kpis["period"]), monthly=kpis["period"].str.len() == 7)
     kpis = kpis.dropna(subset=["quarter"])
     grouped = kpis.groupby(["unit_id", "quarter", "metric"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import JSONResponse
 
 from servicechain.accounts.audit import log_event
 from servicechain.accounts.users import User
@@ -53,6 +54,11 @@ def _check_csrf_for_cookie(request: Request) -> None:
         check_csrf(request, request.headers.get("x-csrf-token"))
 
 
+def _json(data: dict[str, Any]) -> Any:
+    """Plain JSON data straight into the response (it is JSON-ready: no encoder pass over it)."""
+    return JSONResponse(data)
+
+
 def paginate(request: Request, items: list[Any], page: int, per_page: int) -> dict[str, Any]:
     """One page of ``items`` with the total and the link to the next page."""
     start = (page - 1) * per_page
@@ -74,13 +80,18 @@ def me(request: Request) -> dict[str, Any]:
 def overview(request: Request, lang: Language = None) -> dict[str, Any]:
     user, results, language = _results(request)
     require_whole_organisation(user)
-    return views.overview(results, Scope.of(user, results.units), language)
+    scope = Scope.of(user, results.units)
+    return _json(
+        results.memo(("overview", language, scope.path), lambda: views.overview(results, scope, language))
+    )
 
 
 @router.get("/regions/{code}", summary="A region: its locations, Human Sigma and trend")
 def region(request: Request, code: str, lang: Language = None) -> dict[str, Any]:
     user, results, language = _results(request)
-    return views.region(results, Scope.of(user, results.units), code, language)
+    scope = Scope.of(user, results.units)
+    return _json(results.memo(("region", language, scope.path, code),
+                              lambda: views.region(results, scope, code, language)))  # fmt: skip
 
 
 @router.get("/units", summary="The units the caller may see, with their key measures")
@@ -91,14 +102,17 @@ def units(request: Request, level: str | None = None, page: Page = 1, per_page: 
     visible = results.units[scope.mask(results.units)]
     if level is not None:
         visible = visible[visible["level"] == level]
-    rows = views.unit_table(results, visible, results.period, language)
-    return paginate(request, rows, page, per_page)
+    start = (page - 1) * per_page
+    rows = views.unit_table(results, visible.iloc[start : start + per_page], results.period, language)
+    return paginate(request, [None] * len(visible), page, per_page) | {"items": rows}
 
 
 @router.get("/units/{code}", summary="A unit's page: scorecard, focus areas, trend, touchpoints, reviews")
 def unit(request: Request, code: str, lang: Language = None) -> dict[str, Any]:
     user, results, language = _results(request)
-    return views.unit_page(results, Scope.of(user, results.units), code, language)
+    scope = Scope.of(user, results.units)
+    return _json(results.memo(("unit", language, scope.path, code),
+                              lambda: views.unit_page(results, scope, code, language)))  # fmt: skip
 
 
 @router.get("/scorecard", summary="Scorecard rows of the caller's units (export; logged)")
@@ -143,7 +157,7 @@ def scorecard(
 def linkage(request: Request, lang: Language = None) -> dict[str, Any]:
     user, results, language = _results(request)
     require_whole_organisation(user)
-    return views.linkage(results, language)
+    return _json(results.memo(("linkage", language), lambda: views.linkage(results, language)))
 
 
 @router.get("/snapshot", summary="When the results were computed, and whether a refresh runs")

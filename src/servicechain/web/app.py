@@ -100,7 +100,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     )
     app.state.settings, app.state.store, app.state.dev = settings, store, dev
     app.state.results = ResultsCache()
-    app.state.refresher = Refresher(store, settings)
+    app.state.refresher = Refresher(store, settings, app.state.results)
 
     @app.middleware("http")
     async def timing_and_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -28,6 +31,12 @@ def _prepare(request: Request) -> tuple[User, Results | None, str]:
     return user, current_results(request), language_of(request)
 
 
+def _with_charts(data: dict[str, Any], draw: Callable[[dict[str, Any], str], dict[str, Any]], language: str
+                 ) -> tuple[dict[str, Any], dict[str, Any]]:  # fmt: skip
+    """A page's data with its charts: computed once per snapshot, language and scope (memo)."""
+    return data, draw(data, language)
+
+
 def _no_results(request: Request) -> Response:
     return render(request, "empty.html", {})
 
@@ -38,8 +47,10 @@ def overview(request: Request) -> Response:
     require_whole_organisation(user)
     if results is None:
         return _no_results(request)
-    data = views.overview(results, Scope.of(user, results.units), language)
-    return render(request, "overview.html", {"data": data, "charts": charts.overview(data, language)})
+    scope = Scope.of(user, results.units)
+    data, specs = results.memo(("overview page", language, scope.path), lambda: _with_charts(
+        views.overview(results, scope, language), charts.overview, language))  # fmt: skip
+    return render(request, "overview.html", {"data": data, "charts": specs})
 
 
 @router.get("/regions/{code}")
@@ -50,8 +61,10 @@ def region(request: Request, code: str) -> Response:
     unit = views.find_unit(results, Scope.of(user, results.units), code)
     if not views.groups_locations(results, unit):
         return RedirectResponse(f"/units/{code}", status_code=303)
-    data = views.region(results, Scope.of(user, results.units), code, language)
-    return render(request, "region.html", {"data": data, "charts": charts.region(data, language)})
+    scope = Scope.of(user, results.units)
+    data, specs = results.memo(("region page", language, scope.path, code), lambda: _with_charts(
+        views.region(results, scope, code, language), charts.region, language))  # fmt: skip
+    return render(request, "region.html", {"data": data, "charts": specs})
 
 
 @router.get("/units/{code}")
@@ -62,8 +75,10 @@ def unit(request: Request, code: str) -> Response:
     found = views.find_unit(results, Scope.of(user, results.units), code)
     if views.groups_locations(results, found):
         return RedirectResponse(f"/regions/{code}", status_code=303)
-    data = views.unit_page(results, Scope.of(user, results.units), code, language)
-    return render(request, "unit.html", {"data": data, "charts": charts.unit(data, language)})
+    scope = Scope.of(user, results.units)
+    data, specs = results.memo(("unit page", language, scope.path, code), lambda: _with_charts(
+        views.unit_page(results, scope, code, language), charts.unit, language))  # fmt: skip
+    return render(request, "unit.html", {"data": data, "charts": specs})
 
 
 @router.get("/linkage")
@@ -72,5 +87,6 @@ def linkage(request: Request) -> Response:
     require_whole_organisation(user)
     if results is None:
         return _no_results(request)
-    data = views.linkage(results, language)
-    return render(request, "linkage.html", {"data": data, "charts": charts.linkage(data, language)})
+    data, specs = results.memo(("linkage page", language), lambda: _with_charts(
+        views.linkage(results, language), charts.linkage, language))  # fmt: skip
+    return render(request, "linkage.html", {"data": data, "charts": specs})

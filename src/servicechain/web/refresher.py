@@ -14,6 +14,7 @@ import threading
 from servicechain.analysis.snapshot import SnapshotInfo, is_stale, refresh
 from servicechain.settings import Settings
 from servicechain.store import Store
+from servicechain.web.results import ResultsCache
 
 log = logging.getLogger(__name__)
 
@@ -21,8 +22,8 @@ log = logging.getLogger(__name__)
 class Refresher:
     """At most one rebuild at a time, in the background or on demand."""
 
-    def __init__(self, store: Store, settings: Settings) -> None:
-        self.store, self.settings = store, settings
+    def __init__(self, store: Store, settings: Settings, cache: ResultsCache | None = None) -> None:
+        self.store, self.settings, self.cache = store, settings, cache
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self.last_error: str | None = None
@@ -33,9 +34,13 @@ class Refresher:
         return self._thread is not None and self._thread.is_alive()
 
     def refresh_now(self) -> SnapshotInfo:
-        """Rebuild and wait for it (after an import on the imports page)."""
+        """Rebuild and wait for it (after an import on the imports page); the new results are read
+        into memory before this returns, so the next page does not wait for them."""
         with self._lock:
-            return refresh(self.store, settings=self.settings)
+            info = refresh(self.store, settings=self.settings)
+        if self.cache is not None:
+            self.cache.get(self.store)
+        return info
 
     def ensure_fresh(self, snapshot: SnapshotInfo | None) -> bool:
         """Start a background rebuild when an import is newer than ``snapshot``; True when one runs."""

@@ -7,17 +7,23 @@ pages slice a few hundred rows in memory instead of scanning responses.
 
 from __future__ import annotations
 
+import atexit
+import gc
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
 from servicechain.analysis.snapshot import SnapshotInfo, read_document, read_scorecard
 from servicechain.analysis.units import read_units
 from servicechain.store import Store, schema
+
+MEMO_SIZE = 512
 
 
 @dataclass
@@ -34,16 +40,24 @@ class Results:
     periods: list[str]
     documents: dict[str, Any]
     """Smaller documents by key (``anonymity``: the thresholds the snapshot was built with)."""
-    by_unit: dict[int, pd.DataFrame] = field(default_factory=dict)
+    by_unit: dict[int, tuple[int, int]] = field(default_factory=dict)
+    """Rows ``start:stop`` of the scorecard (sorted by unit) per unit id."""
     by_period: dict[str, pd.DataFrame] = field(default_factory=dict)
     _records: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
-    _memo: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+    _memo: OrderedDict[tuple[Any, ...], Any] = field(default_factory=OrderedDict)
 
     def memo(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
-        """``compute()`` once per snapshot for ``key`` (derived tables several pages share)."""
-        if key not in self._memo:
-            self._memo[key] = compute()
-        return self._memo[key]
+        """``compute()`` once per snapshot for ``key`` (derived tables, and whole pages' data:
+        they depend on nothing but the snapshot, the language and the caller's scope). At most
+        :data:`MEMO_SIZE` entries are kept, the least recently used go first."""
+        if key in self._memo:
+            self._memo.move_to_end(key)
+            return self._memo[key]
+        value = compute()
+        self._memo[key] = value
+        while len(self._memo) > MEMO_SIZE:
+            self._memo.popitem(last=False)
+        return value
 
     @property
     def period(self) -> str | None:
@@ -52,14 +66,14 @@ class Results:
 
     def unit_rows(self, unit_id: int) -> pd.DataFrame:
         """The scorecard rows of one unit (every period and measure)."""
-        return self.by_unit.get(unit_id, self.scorecard.iloc[0:0])
+        start, stop = self.by_unit.get(unit_id, (0, 0))
+        return self.scorecard.iloc[start:stop]
 
     def records(self, unit_id: int) -> list[dict[str, Any]]:
         """The scorecard rows of one unit as plain dicts (NaN as None), sorted by period."""
         cached = self._records.get(unit_id)
         if cached is None:
-            rows = self.unit_rows(unit_id).sort_values(["period", "measure"])
-            cached = plain_records(rows)
+            cached = plain_records(self.unit_rows(unit_id))  # sorted by period and measure on load
             if len(self._records) >= 1024:  # a bounded cache: a crawl over all units stays small
                 self._records.clear()
             self._records[unit_id] = cached
@@ -102,7 +116,9 @@ def load(store: Store, snapshot: SnapshotInfo) -> Results:
     units = read_units(store)
     managers = _managers(store)
     units["manager"] = units["unit_id"].map(managers)
-    scorecard = read_scorecard(store, snapshot.id)
+    scorecard = read_scorecard(store, snapshot.id).sort_values(
+        ["unit_id", "period", "measure"], ignore_index=True
+    )
     scorecard["suppressed"] = scorecard["suppressed"].astype(bool)
     scorecard["n"] = scorecard["n"].astype("Int64")
     aspects = pd.DataFrame(read_document(store, snapshot.id, "review_aspects") or [])
@@ -117,7 +133,12 @@ def load(store: Store, snapshot: SnapshotInfo) -> Results:
         periods=sorted(scorecard["period"].unique().tolist()),
         documents={"anonymity": read_document(store, snapshot.id, "anonymity")},
     )
-    results.by_unit = {int(str(unit)): rows for unit, rows in scorecard.groupby("unit_id", sort=False)}
+    ids = scorecard["unit_id"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+    stops = np.r_[starts[1:], len(ids)]
+    results.by_unit = (
+        {int(ids[a]): (int(a), int(b)) for a, b in zip(starts, stops, strict=True)} if len(ids) else {}
+    )
     results.by_period = {str(period): rows for period, rows in scorecard.groupby("period", sort=False)}
     return results
 
@@ -128,6 +149,7 @@ class ResultsCache:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._results: Results | None = None
+        self._unfreeze_at_exit = False
 
     def get(self, store: Store) -> Results | None:
         """The newest snapshot's results (None before the first refresh)."""
@@ -142,7 +164,14 @@ class ResultsCache:
         with self._lock:
             if self._results is None or self._results.snapshot.id != row.id:
                 info = SnapshotInfo(int(row.id), row.built_at, int(row.import_id), float(row.seconds))
+                self._results = None  # the old snapshot can go before the new one is read
+                gc.unfreeze()
+                gc.collect()
                 self._results = load(store, info)
+                gc.freeze()  # the snapshot lives long: keep its objects out of every later collection
+                if not self._unfreeze_at_exit:  # so that native objects are released at exit
+                    atexit.register(gc.unfreeze)
+                    self._unfreeze_at_exit = True
             return self._results
 
     def forget(self) -> None:

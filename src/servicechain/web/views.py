@@ -197,16 +197,17 @@ def human_sigma_rows(results: Results, language: str, codes: set[str] | None = N
     if not rows:
         return []
     moved = changes(results, HEADLINE, rows[0]["period"])
-    units = results.units
+    words, steps = moved["word"].to_dict(), moved["change"].to_dict()
+    ids = dict(zip(results.units["unit_code"], results.units["unit_id"].astype(int), strict=True))
+    managers = dict(zip(results.units["unit_code"], results.units["manager"], strict=True))
     out = []
     for row in rows:
-        if codes is not None and row["unit_code"] not in codes:
+        code = row["unit_code"]
+        if codes is not None and code not in codes:
             continue
-        unit_id = int(str(units.at[row["unit_code"], "unit_id"]))
-        word = moved.at[unit_id, "word"] if unit_id in moved.index else "held"
-        change = moved.at[unit_id, "change"] if unit_id in moved.index else None
-        out.append(row | {"manager": _plain(units.at[row["unit_code"], "manager"]), "ce_trend": word,
-                          "ce_change": _plain(change)})  # fmt: skip
+        unit_id = ids[code]
+        out.append(row | {"manager": _plain(managers[code]), "ce_trend": words.get(unit_id, "held"),
+                          "ce_change": _plain(steps.get(unit_id))})  # fmt: skip
     return out
 
 
@@ -228,13 +229,13 @@ def flagged(results: Results, units: pd.DataFrame, period: str | None, language:
     before = _previous(results, period)
     previous = results.period_rows(before) if before else rows.iloc[0:0]
     earlier = previous[previous["measure"].isin(FLAGGED_MEASURES)].set_index(["unit_id", "measure"])["flag"]
-    names = units.set_index("unit_id")
+    before_flags = earlier.to_dict()
+    codes = dict(zip(units["unit_id"].astype(int), units["unit_code"], strict=True))
+    names = dict(zip(units["unit_id"].astype(int), units["unit_name"], strict=True))
     out = []
     for row in plain_records(rows):
-        key = (row["unit_id"], row["measure"])
-        new = key not in earlier.index or earlier.get(key) != row["flag"]
-        out.append({"code": str(names.at[row["unit_id"], "unit_code"]),
-                    "name": str(names.at[row["unit_id"], "unit_name"]), "new": bool(new)}
+        new = before_flags.get((row["unit_id"], row["measure"])) != row["flag"]
+        out.append({"code": str(codes[row["unit_id"]]), "name": str(names[row["unit_id"]]), "new": new}
                    | score_row(results, row, language))  # fmt: skip
     return sorted(out, key=lambda r: (r["flag"] != "below", r["measure"], r["shrunk"] or 0.0))
 

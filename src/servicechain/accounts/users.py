@@ -172,14 +172,17 @@ def start_session(store: Store, user: User) -> str:
     return session_id
 
 
-def session_alive(store: Store, session_id: str, user_id: int) -> bool:
-    """True while the session of ``user_id`` has not been ended by a logout."""
+def session_alive(store: Store, session_id: str, user_id: int, hours: float) -> bool:
+    """True while the session of ``user_id`` is not logged out and younger than ``hours`` (the
+    server's limit: a cookie refreshed by later requests does not outlive it)."""
     sessions = schema.app_session
     with store.engine.connect() as connection:
         row = connection.execute(
-            sa.select(sessions.c.ended_at).where(sessions.c.id == session_id, sessions.c.user_id == user_id)
+            sa.select(sessions.c.ended_at, sessions.c.created_at).where(
+                sessions.c.id == session_id, sessions.c.user_id == user_id
+            )
         ).first()
-    return row is not None and row.ended_at is None
+    return row is not None and row.ended_at is None and row.created_at > now() - timedelta(hours=hours)
 
 
 def end_session(store: Store, session_id: str, user: User, *, client: str | None = None) -> None:

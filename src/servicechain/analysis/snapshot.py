@@ -62,10 +62,11 @@ def latest_snapshot(store: Store) -> SnapshotInfo | None:
 
 
 def is_stale(store: Store, snapshot: SnapshotInfo | None) -> bool:
-    """True when an import happened after the snapshot was built (or there is none yet)."""
+    """True when an import happened after the snapshot was built (or, with data imported,
+    there is no snapshot yet)."""
     with store.engine.connect() as connection:
         newest = latest_import(connection)
-    return snapshot is None or newest > snapshot.import_id
+    return newest > (snapshot.import_id if snapshot is not None else 0)
 
 
 def review_aspects(store: Store) -> pd.DataFrame:
@@ -110,10 +111,14 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 def refresh(
     store: Store, *, settings: Settings | None = None, on_step: Callable[[str], None] | None = None
 ) -> SnapshotInfo:
-    """Compute every unit's results and store them as the newest snapshot (older ones go)."""
+    """Compute every unit's results and store them as the newest snapshot; the one before it is
+    kept (a server may be reading it), older ones go."""
     settings = settings or get_settings()
     step = on_step or (lambda _: None)
     started = time.perf_counter()
+    with store.engine.connect() as connection:
+        if connection.execute(sa.select(sa.func.count()).select_from(schema.org_unit)).scalar() == 0:
+            raise UserError("nothing to compute yet: import the organisation's units first")
     with store.engine.connect() as connection:
         import_id = latest_import(connection)
     inputs = report_inputs(store, settings=settings, on_step=step)
@@ -153,16 +158,23 @@ def refresh(
                 for key, body in documents.items()
             ],
         )
-        seconds = time.perf_counter() - started
+        seconds, built_at = time.perf_counter() - started, now()
         connection.execute(
             schema.result_snapshot.insert().values(
-                id=snapshot_id, built_at=now(), import_id=import_id, seconds=seconds
+                id=snapshot_id, built_at=built_at, import_id=import_id, seconds=seconds
             )
         )
-        for table in (schema.result_scorecard, schema.result_document):
-            connection.execute(table.delete().where(table.c.snapshot_id < snapshot_id))
-        connection.execute(schema.result_snapshot.delete().where(schema.result_snapshot.c.id < snapshot_id))
-    return SnapshotInfo(snapshot_id, now(), import_id, seconds)
+        # the previous snapshot stays: a server may be reading it right now
+        keep = connection.execute(
+            sa.select(sa.func.max(schema.result_snapshot.c.id)).where(
+                schema.result_snapshot.c.id < snapshot_id
+            )
+        ).scalar()
+        if keep is not None:
+            for table in (schema.result_scorecard, schema.result_document):
+                connection.execute(table.delete().where(table.c.snapshot_id < keep))
+            connection.execute(schema.result_snapshot.delete().where(schema.result_snapshot.c.id < keep))
+    return SnapshotInfo(snapshot_id, built_at, import_id, seconds)
 
 
 def read_scorecard(store: Store, snapshot_id: int) -> pd.DataFrame:

@@ -270,7 +270,7 @@ app_user = sa.Table(
         sa.Integer,
         nullable=False,
         server_default="0",
-        comment="Raised on logout: every session issued before dies",
+        comment="Raised by `users sign-out`: every session issued before dies",
     ),
 )
 

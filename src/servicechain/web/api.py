@@ -14,7 +14,8 @@ from fastapi.responses import JSONResponse
 
 from servicechain.accounts.audit import log_event
 from servicechain.accounts.users import User
-from servicechain.errors import UserError
+from servicechain.errors import ImportRejected, UserError
+from servicechain.ingest.pipeline import problem_lines
 from servicechain.web import views
 from servicechain.web.access import (
     NotFound,
@@ -103,7 +104,8 @@ def units(request: Request, level: str | None = None, page: Page = 1, per_page: 
     if level is not None:
         visible = visible[visible["level"] == level]
     start = (page - 1) * per_page
-    rows = views.unit_table(results, visible.iloc[start : start + per_page], results.period, language)
+    period = views.current_period(results, language)
+    rows = views.unit_table(results, visible.iloc[start : start + per_page], period, language)
     return paginate(request, [None] * len(visible), page, per_page) | {"items": rows}
 
 
@@ -134,7 +136,9 @@ def scorecard(
         units = units.loc[[unit]]
     rows = results.scorecard[results.scorecard["unit_id"].isin(units["unit_id"])]
     if period is not None:
-        rows = rows[rows["period"] == (results.period if period == "latest" else period)]
+        rows = rows[
+            rows["period"] == (views.current_period(results, language) if period == "latest" else period)
+        ]
     if level is not None:
         rows = rows[rows["level"] == level]
     if measure is not None:
@@ -196,8 +200,14 @@ def upload(
 
 
 @router.post("/imports/{upload_id}/confirm", summary="Import a checked upload and refresh the results")
-def confirm(request: Request, upload_id: str) -> dict[str, Any]:
+def confirm(request: Request, upload_id: str) -> Any:
     user = signed_in(request)
     require_imports(user)
     _check_csrf_for_cookie(request)
-    return confirm_upload(request, user, upload_id)
+    try:
+        return confirm_upload(request, user, upload_id)
+    except ImportRejected as error:  # the store changed between the check and the confirmation
+        body = {"ok": False, "problems": problem_lines(error), "total_problems": error.total}
+        return JSONResponse({"error": {"status": 422, "message": "the import was refused"}} | body, 422)
+    except UserError as error:
+        return JSONResponse({"error": {"status": 422, "message": str(error)}}, status_code=422)

@@ -20,15 +20,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.staticfiles import StaticFiles
 
+from servicechain.accounts.roles import imports_files
 from servicechain.errors import UserError
 from servicechain.settings import PLACEHOLDER_SECRET, Settings, get_settings
 from servicechain.store import Store, open_store
 from servicechain.web.access import Forbidden, NotFound, PageError
-from servicechain.web.i18n import translator
+from servicechain.web.i18n import N_, translator
+from servicechain.web.imports import MAX_UPLOAD_BYTES
 from servicechain.web.refresher import Refresher
 from servicechain.web.render import render
 from servicechain.web.results import ResultsCache
-from servicechain.web.session import CsrfFailed, NotSignedIn, language_of
+from servicechain.web.session import CsrfFailed, NotSignedIn, language_of, signed_in
 
 API_PREFIX = "/api/v1"
 DOCS_URL = f"{API_PREFIX}/docs"
@@ -73,6 +75,36 @@ def _error(request: Request, status: int, message: str) -> Response:
     return render(request, "error.html", {"status": status, "message": message}, status_code=status)
 
 
+UPLOAD_PATHS = ("/imports", f"{API_PREFIX}/imports")
+
+
+def _to_sign_in(request: Request, error: NotSignedIn) -> Response:
+    """Pages: to the login page (and back); API: 401 with the message."""
+    if _is_api(request):
+        body = {"error": {"status": 401, "message": _message(request, error)}}
+        return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
+
+
+def _refuse_upload_early(request: Request) -> Response | None:
+    """Uploads are refused before their body is read when they are too large or the caller may
+    not import (FastAPI would otherwise store the whole body before the route checks anything)."""
+    if request.method != "POST" or request.url.path not in UPLOAD_PATHS:
+        return None
+    if int(request.headers.get("content-length") or 0) > MAX_UPLOAD_BYTES:
+        megabytes = MAX_UPLOAD_BYTES // 2**20
+        message = translator(language_of(request))(N_("The file is larger than {limit} MB."), limit=megabytes)
+        return _error(request, 413, message)
+    try:
+        user = signed_in(request)
+    except NotSignedIn as error:
+        return _to_sign_in(request, error)
+    if not imports_files(user.role):
+        return _error(request, 403, _message(request, Forbidden(N_("Imports are for analysts."))))
+    return None
+
+
 def create_app(settings: Settings | None = None, *, store: Store | None = None, dev: bool = False) -> FastAPI:
     """The application on ``store`` (default: the settings' store, migrated first).
 
@@ -106,7 +138,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     async def timing_and_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]
                                  ) -> Response:  # fmt: skip
         started = time.perf_counter()
-        response = await call_next(request)
+        refused = _refuse_upload_early(request)
+        response = refused or await call_next(request)
         elapsed = (time.perf_counter() - started) * 1000
         response.headers["Server-Timing"] = f"app;dur={elapsed:.1f}"
         if request.url.path == DOCS_URL:
@@ -128,11 +161,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
 
     @app.exception_handler(NotSignedIn)
     async def not_signed_in(request: Request, error: NotSignedIn) -> Response:
-        if _is_api(request):
-            body = {"error": {"status": 401, "message": _message(request, error)}}
-            return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": "Bearer"})
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
+        return _to_sign_in(request, error)
 
     @app.exception_handler(Forbidden)
     async def forbidden(request: Request, error: Forbidden) -> Response:

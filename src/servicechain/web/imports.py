@@ -8,6 +8,7 @@ confirming imports it for real and rebuilds the dashboards' results before answe
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import shutil
 import tempfile
@@ -27,9 +28,9 @@ from servicechain.ingest.kinds import KINDS
 from servicechain.ingest.pipeline import ImportResult, import_file, problem_lines
 from servicechain.store import Store, schema
 from servicechain.web.access import NotFound, require_imports
-from servicechain.web.i18n import N_, translator
+from servicechain.web.i18n import N_
 from servicechain.web.render import render
-from servicechain.web.session import check_csrf, client_of, language_of, signed_in, store_of
+from servicechain.web.session import check_csrf, client_of, signed_in, store_of
 
 router = APIRouter(include_in_schema=False)
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024
@@ -41,9 +42,13 @@ UPLOAD_HOURS = 24
 
 
 def upload_root() -> Path:
-    """Where uploads wait for confirmation (private to the server's user)."""
-    root = Path(tempfile.gettempdir()) / "servicechain-uploads"
+    """Where uploads wait for confirmation: a folder of the server's user that nobody else may
+    read (one made by someone else first is refused rather than used)."""
+    root = Path(tempfile.gettempdir()) / f"servicechain-uploads-{os.getuid()}"
     root.mkdir(mode=0o700, exist_ok=True)
+    status = root.lstat()
+    if root.is_symlink() or status.st_uid != os.getuid() or status.st_mode & 0o077:
+        raise UserError(f"{root} is not a private folder of this user; remove it and try again")
     return root
 
 
@@ -220,5 +225,4 @@ def discard(request: Request, upload_id: str, csrf_token: Annotated[str, Form()]
     check_csrf(request, csrf_token)
     folder, _meta = _owned(upload_id, user)
     shutil.rmtree(folder, ignore_errors=True)
-    _ = translator(language_of(request))
     return RedirectResponse("/imports", status_code=303)

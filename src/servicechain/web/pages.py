@@ -33,7 +33,7 @@ def _prepare(request: Request) -> tuple[User, Results | None, str]:
 
 def _with_charts(data: dict[str, Any], draw: Callable[[dict[str, Any], str], dict[str, Any]], language: str
                  ) -> tuple[dict[str, Any], dict[str, Any]]:  # fmt: skip
-    """A page's data with its charts: computed once per snapshot, language and scope (memo)."""
+    """A page's data with its charts (what the page memo keeps)."""
     return data, draw(data, language)
 
 

@@ -3,20 +3,23 @@
 After an import through the web application the results are rebuilt at once, before the
 page answers. An import that happened elsewhere (``servicechain import --no-refresh`` on
 PostgreSQL) is noticed on the next page view: that page says the results are being
-updated, and one background thread rebuilds them.
+updated, and one background thread rebuilds them. At most one rebuild runs at a time; a
+rebuild that failed is not tried again for :data:`RETRY_SECONDS`.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 
-from servicechain.analysis.snapshot import SnapshotInfo, is_stale, refresh
+from servicechain.analysis.snapshot import SnapshotInfo, is_stale, latest_snapshot, refresh
 from servicechain.settings import Settings
 from servicechain.store import Store
 from servicechain.web.results import ResultsCache
 
 log = logging.getLogger(__name__)
+RETRY_SECONDS = 300.0
 
 
 class Refresher:
@@ -24,20 +27,26 @@ class Refresher:
 
     def __init__(self, store: Store, settings: Settings, cache: ResultsCache | None = None) -> None:
         self.store, self.settings, self.cache = store, settings, cache
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # held while a rebuild runs
+        self._state = threading.Lock()  # guards starting the background thread
         self._thread: threading.Thread | None = None
+        self._failed_at = 0.0
         self.last_error: str | None = None
 
     @property
     def running(self) -> bool:
-        """True while a rebuild runs."""
-        return self._thread is not None and self._thread.is_alive()
+        """True while a rebuild runs (in the background or for an import)."""
+        return self._lock.locked()
 
     def refresh_now(self) -> SnapshotInfo:
-        """Rebuild and wait for it (after an import on the imports page); the new results are read
-        into memory before this returns, so the next page does not wait for them."""
+        """Rebuild and wait for it (after an import on the imports page), unless a rebuild that
+        finished meanwhile already includes every import; the new results are read into memory
+        before this returns, so the next page does not wait for them."""
         with self._lock:
-            info = refresh(self.store, settings=self.settings)
+            newest = latest_snapshot(self.store)
+            info = newest if newest is not None and not is_stale(self.store, newest) else None
+            if info is None:
+                info = refresh(self.store, settings=self.settings)
         if self.cache is not None:
             self.cache.get(self.store)
         return info
@@ -46,10 +55,12 @@ class Refresher:
         """Start a background rebuild when an import is newer than ``snapshot``; True when one runs."""
         if self.running:
             return True
-        if not is_stale(self.store, snapshot):
+        if time.monotonic() - self._failed_at < RETRY_SECONDS or not is_stale(self.store, snapshot):
             return False
-        self._thread = threading.Thread(target=self._run, name="servicechain-refresh", daemon=True)
-        self._thread.start()
+        with self._state:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="servicechain-refresh", daemon=True)
+                self._thread.start()
         return True
 
     def _run(self) -> None:
@@ -57,5 +68,6 @@ class Refresher:
             self.refresh_now()
             self.last_error = None
         except Exception as error:  # the server keeps serving the previous results
-            log.exception("refreshing the results failed")
+            log.exception("refreshing the results failed; next try in %.0f s", RETRY_SECONDS)
+            self._failed_at = time.monotonic()
             self.last_error = str(error)

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from servicechain.analysis.snapshot import SnapshotInfo, read_document, read_scorecard
+from servicechain.analysis.snapshot import SnapshotInfo, latest_snapshot, read_document, read_scorecard
 from servicechain.analysis.units import read_units
 from servicechain.store import Store, schema
 
@@ -45,19 +45,34 @@ class Results:
     by_period: dict[str, pd.DataFrame] = field(default_factory=dict)
     _records: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     _memo: OrderedDict[tuple[Any, ...], Any] = field(default_factory=OrderedDict)
+    _derived: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+    _memo_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def memo(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
-        """``compute()`` once per snapshot for ``key`` (derived tables, and whole pages' data:
-        they depend on nothing but the snapshot, the language and the caller's scope). At most
-        :data:`MEMO_SIZE` entries are kept, the least recently used go first."""
-        if key in self._memo:
-            self._memo.move_to_end(key)
-            return self._memo[key]
+        """``compute()`` once per snapshot for ``key``: whole pages' data, which depend on nothing
+        but the snapshot, the language and the caller's scope. At most :data:`MEMO_SIZE` pages
+        are kept, the least recently used go first. Safe under concurrent requests (two first
+        requests of one page may both compute it; one result is kept)."""
+        with self._memo_lock:
+            if key in self._memo:
+                self._memo.move_to_end(key)
+                return self._memo[key]
         value = compute()
-        self._memo[key] = value
-        while len(self._memo) > MEMO_SIZE:
-            self._memo.popitem(last=False)
+        with self._memo_lock:
+            self._memo[key] = value
+            while len(self._memo) > MEMO_SIZE:
+                self._memo.popitem(last=False)
         return value
+
+    def derived(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per snapshot for a small derived table several pages share (kept
+        for the snapshot's life, apart from the page memo)."""
+        with self._memo_lock:
+            if key in self._derived:
+                return self._derived[key]
+        value = compute()
+        with self._memo_lock:
+            return self._derived.setdefault(key, value)
 
     @property
     def period(self) -> str | None:
@@ -153,17 +168,14 @@ class ResultsCache:
 
     def get(self, store: Store) -> Results | None:
         """The newest snapshot's results (None before the first refresh)."""
-        table = schema.result_snapshot
-        with store.engine.connect() as connection:
-            row = connection.execute(sa.select(table).order_by(table.c.id.desc()).limit(1)).first()
-        if row is None:
+        info = latest_snapshot(store)
+        if info is None:
             return None
         current = self._results
-        if current is not None and current.snapshot.id == row.id:
+        if current is not None and current.snapshot.id == info.id:
             return current
         with self._lock:
-            if self._results is None or self._results.snapshot.id != row.id:
-                info = SnapshotInfo(int(row.id), row.built_at, int(row.import_id), float(row.seconds))
+            if self._results is None or self._results.snapshot.id != info.id:
                 self._results = None  # the old snapshot can go before the new one is read
                 gc.unfreeze()
                 gc.collect()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from typing import Any
 
 from fastapi import Request
 
@@ -46,7 +45,7 @@ def csrf_token(request: Request) -> str:
 def check_csrf(request: Request, given: str | None) -> None:
     """Refuse the request unless ``given`` is the session's CSRF token."""
     expected = request.session.get("csrf")
-    if not expected or not given or not hmac.compare_digest(str(expected), given):
+    if not expected or not given or not hmac.compare_digest(str(expected).encode(), given.encode()):
         raise CsrfFailed(
             N_("The form has expired or did not come from this site; reload the page and try again.")
         )
@@ -67,7 +66,6 @@ def current_user(request: Request) -> User | None:
     token = bearer(request)
     if token is not None:
         user = user_for_token(store_of(request), token)
-        request.state.via_token = True
     elif request.session.get("user") is not None:
         try:
             user = find_user(store_of(request), user_id=int(request.session["user"]))
@@ -76,7 +74,12 @@ def current_user(request: Request) -> User | None:
         if (
             user is None
             or user.password_marker != request.session.get("marker")
-            or not session_alive(store_of(request), str(request.session.get("sid")), user.id)
+            or not session_alive(
+                store_of(request),
+                str(request.session.get("sid")),
+                user.id,
+                request.app.state.settings.session_hours,
+            )
         ):
             request.session.pop("user", None)
             user = None
@@ -124,8 +127,3 @@ def language_of(request: Request) -> str:
 def client_of(request: Request) -> str | None:
     """The client's address, for the audit log."""
     return request.client.host if request.client else None
-
-
-def session_payload(request: Request) -> dict[str, Any]:
-    """What templates need from the session."""
-    return {"csrf_token": csrf_token(request), "language": language_of(request)}

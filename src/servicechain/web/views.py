@@ -99,7 +99,7 @@ def find_unit(results: Results, scope: Scope, code: str) -> pd.Series:
 def groups_locations(results: Results, unit: pd.Series) -> bool:
     """True for a unit with locations below it (company, region, district): it gets a region page."""
     path = str(unit["path"])
-    return bool(results.memo(("groups", path), lambda: bool(
+    return bool(results.derived(("groups", path), lambda: bool(
         ((results.units["level"] == LOCATION) & results.units["path"].str.startswith(path)
          & (results.units["path"] != path)).any()
     )))  # fmt: skip
@@ -141,7 +141,7 @@ def changes(results: Results, measure: str, period: str) -> pd.DataFrame:
     ``rose``/``fell`` when the difference of the two means is beyond chance (two-sided z-test
     on independent samples, 5%: |d| / sqrt(se1^2 + se2^2) >= 1.96), else ``held``.
     """
-    return results.memo(("changes", measure, period), lambda: _changes(results, measure, period))  # type: ignore[no-any-return]
+    return results.derived(("changes", measure, period), lambda: _changes(results, measure, period))  # type: ignore[no-any-return]
 
 
 def _changes(results: Results, measure: str, period: str) -> pd.DataFrame:
@@ -269,14 +269,15 @@ def headline(results: Results, language: str, flags: list[dict[str, Any]], root_
     return f"{moved_text} {spread}"
 
 
-def _period(results: Results, language: str) -> str | None:
+def current_period(results: Results, language: str) -> str | None:
+    """The period the pages show: the report's (the newest with location results), else the newest."""
     return results.reports.get(language, {}).get("period") or results.period
 
 
 def overview(results: Results, scope: Scope, language: str) -> dict[str, Any]:
     """The executive overview: headline, Human Sigma, quadrants, distribution, funnel, trend, flags."""
     report = results.reports.get(language, {})
-    period = _period(results, language)
+    period = current_period(results, language)
     root = root_of(results)
     locations = visible_units(results, scope, level=LOCATION)
     flags = flagged(results, locations, period, language)
@@ -302,7 +303,7 @@ def overview(results: Results, scope: Scope, language: str) -> dict[str, Any]:
 def region(results: Results, scope: Scope, code: str, language: str) -> dict[str, Any]:
     """A region (or any unit with locations below it): its locations, Human Sigma and trend."""
     unit = find_unit(results, scope, code)
-    period = _period(results, language)
+    period = current_period(results, language)
     locations = visible_units(results, scope, level=LOCATION, below=unit)
     root = root_of(results)
     return {
@@ -331,7 +332,7 @@ def unit_page(results: Results, scope: Scope, code: str, language: str) -> dict[
     unit = find_unit(results, scope, code)
     unit_id = int(unit["unit_id"])
     report = results.reports.get(language, {})
-    period = _period(results, language)
+    period = current_period(results, language)
     root = root_of(results)
     region_unit = _region_of(results, unit)
     company = scores_of(results, int(root["unit_id"]), period, language)
@@ -359,7 +360,12 @@ def unit_page(results: Results, scope: Scope, code: str, language: str) -> dict[
     return {
         "period": period,
         "unit": unit_card(results, code),
-        "region": None if region_unit is None else unit_card(results, str(region_unit["unit_code"])),
+        "region": None
+        if region_unit is None
+        else {  # for comparison: its name, not its people
+            "code": str(region_unit["unit_code"]),
+            "name": str(region_unit["unit_name"]),
+        },
         "scorecard": scorecard,
         "focus_areas": focus,
         "human_sigma": next(iter(human_sigma_rows(results, language, {code})), None),

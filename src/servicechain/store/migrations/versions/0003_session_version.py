@@ -1,4 +1,4 @@
-"""session version on accounts: logout ends every session of the user, copied cookies too;
+"""session version on accounts: `servicechain users sign-out` ends every session of the user;
 the customer_response table comment that 0001 left out
 
 Revision ID: 0003
@@ -22,7 +22,7 @@ def upgrade() -> None:
         sa.Integer(),
         nullable=False,
         server_default="0",
-        comment="Raised on logout: every session issued before dies",
+        comment="Raised by `users sign-out`: every session issued before dies",
     )
     op.add_column("app_user", column)
     op.create_table_comment(

@@ -20,7 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from servicechain.accounts.audit import now, recent_failures, record
-from servicechain.accounts.roles import ROLES
+from servicechain.accounts.roles import ROLES, sees_everything
 from servicechain.errors import UserError
 from servicechain.store import Store, schema
 
@@ -99,7 +99,7 @@ def add_user(
     units = schema.org_unit
     with store.transaction() as connection:
         if unit_code is None:
-            if role not in ("executive", "analyst"):
+            if not sees_everything(role):
                 raise UserError(f"a {role} needs --unit CODE: the unit whose results they see")
             unit_id = connection.execute(sa.select(units.c.id).where(units.c.parent_id.is_(None))).scalar()
             if unit_id is None:

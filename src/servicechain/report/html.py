@@ -328,7 +328,7 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _script_json(value: Any) -> Markup:
+def script_json(value: Any) -> Markup:
     """JSON that can sit inside a <script> element: <, > and & as unicode escapes."""
     text = json.dumps(_clean(value), ensure_ascii=False, separators=(",", ":"))
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
@@ -899,7 +899,7 @@ def render_html(report: Mapping[str, Any], language: str | None = None) -> str:
         .get_template("report.html")
         .render(
             **context,
-            chart_specs=_script_json(builder.charts),
+            chart_specs=script_json(builder.charts),
             plotly_js=Markup(plotly_js()),
         )
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -10,9 +9,9 @@ from typing import Any
 import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from markupsafe import Markup
 
 from servicechain.accounts.roles import ROLE_LABELS, imports_files, sees_everything, sees_scores
+from servicechain.report.html import script_json
 from servicechain.web.i18n import Formats, translator
 from servicechain.web.session import csrf_token, current_user, language_of
 
@@ -30,12 +29,6 @@ def environment() -> jinja2.Environment:
     env.filters["tojson_script"] = script_json
     env.filters["as_datetime"] = datetime.fromisoformat
     return env
-
-
-def script_json(value: Any) -> Markup:
-    """JSON safe inside ``<script type="application/json">`` (no ``</script>`` break-out)."""
-    text = json.dumps(value, ensure_ascii=False, allow_nan=False, default=str)
-    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
 def navigation(request: Request, _: Any) -> list[dict[str, str]]:

@@ -25,6 +25,8 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from servicechain.formats import finite, format_number
+
 LANGUAGES = ("nl", "en")
 QUADRANTS = ("both_high", "employee_only", "customer_only", "both_low")
 OUTCOMES = ("revenue_growth", "gross_margin", "customer_retention", "employee_turnover")
@@ -239,26 +241,13 @@ TEXTS: dict[str, dict[str, str]] = {
 # --------------------------------------------------------------------------- numbers
 
 
-def _number(value: Any) -> float | None:
-    """A finite float, or None for missing, NaN, infinite or non-numeric values."""
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        result = float(value)
-    except (TypeError, ValueError):
-        return None
-    return result if math.isfinite(result) else None
+_number = finite
 
 
 def fmt_number(value: Any, language: str, decimals: int = 1, signed: bool = False) -> str:
-    """``1234.5`` -> ``1,234.5`` (en) or ``1.234,5`` (nl); missing -> an en dash."""
-    number = _number(value)
-    if number is None:
-        return "–"
-    text = format(number, f"{'+' if signed else ''},.{decimals}f")
-    if language == "nl":
-        text = text.translate(str.maketrans(",.", ".,"))
-    return text
+    """``1234.5`` -> ``1,234.5`` (en) or ``1.234,5`` (nl); missing -> an en dash
+    (:func:`servicechain.formats.format_number`, the same as the web pages)."""
+    return format_number(value, language, decimals, signed)
 
 
 def fmt_int(value: Any, language: str) -> str:

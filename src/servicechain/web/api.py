@@ -82,17 +82,14 @@ def overview(request: Request, lang: Language = None) -> dict[str, Any]:
     user, results, language = _results(request)
     require_whole_organisation(user)
     scope = Scope.of(user, results.units)
-    return _json(
-        results.memo(("overview", language, scope.path), lambda: views.overview(results, scope, language))
-    )
+    return _json(views.page(results, "overview", scope, language))
 
 
 @router.get("/regions/{code}", summary="A region: its locations, Human Sigma and trend")
 def region(request: Request, code: str, lang: Language = None) -> dict[str, Any]:
     user, results, language = _results(request)
     scope = Scope.of(user, results.units)
-    return _json(results.memo(("region", language, scope.path, code),
-                              lambda: views.region(results, scope, code, language)))  # fmt: skip
+    return _json(views.page(results, "region", scope, language, code))
 
 
 @router.get("/units", summary="The units the caller may see, with their key measures")
@@ -113,8 +110,7 @@ def units(request: Request, level: str | None = None, page: Page = 1, per_page: 
 def unit(request: Request, code: str, lang: Language = None) -> dict[str, Any]:
     user, results, language = _results(request)
     scope = Scope.of(user, results.units)
-    return _json(results.memo(("unit", language, scope.path, code),
-                              lambda: views.unit_page(results, scope, code, language)))  # fmt: skip
+    return _json(views.page(results, "unit", scope, language, code))
 
 
 @router.get("/scorecard", summary="Scorecard rows of the caller's units (export; logged)")
@@ -161,7 +157,7 @@ def scorecard(
 def linkage(request: Request, lang: Language = None) -> dict[str, Any]:
     user, results, language = _results(request)
     require_whole_organisation(user)
-    return _json(results.memo(("linkage", language), lambda: views.linkage(results, language)))
+    return _json(views.page(results, "linkage", Scope.of(user, results.units), language))
 
 
 @router.get("/snapshot", summary="When the results were computed, and whether a refresh runs")

@@ -31,10 +31,12 @@ def _prepare(request: Request) -> tuple[User, Results | None, str]:
     return user, current_results(request), language_of(request)
 
 
-def _with_charts(data: dict[str, Any], draw: Callable[[dict[str, Any], str], dict[str, Any]], language: str
-                 ) -> tuple[dict[str, Any], dict[str, Any]]:  # fmt: skip
-    """A page's data with its charts (what the page memo keeps)."""
-    return data, draw(data, language)
+def _page(results: Results, name: str, scope: Scope, language: str,
+          draw: Callable[[dict[str, Any], str], dict[str, Any]], code: str | None = None
+          ) -> tuple[dict[str, Any], dict[str, Any]]:  # fmt: skip
+    """A page's data (shared with its API route) and its charts, both memoised."""
+    data = views.page(results, name, scope, language, code)
+    return data, results.memo((f"{name} charts", language, scope.path, code), lambda: draw(data, language))
 
 
 def _no_results(request: Request) -> Response:
@@ -48,8 +50,7 @@ def overview(request: Request) -> Response:
     if results is None:
         return _no_results(request)
     scope = Scope.of(user, results.units)
-    data, specs = results.memo(("overview page", language, scope.path), lambda: _with_charts(
-        views.overview(results, scope, language), charts.overview, language))  # fmt: skip
+    data, specs = _page(results, "overview", scope, language, charts.overview)
     return render(request, "overview.html", {"data": data, "charts": specs})
 
 
@@ -58,12 +59,10 @@ def region(request: Request, code: str) -> Response:
     user, results, language = _prepare(request)
     if results is None:
         return _no_results(request)
-    unit = views.find_unit(results, Scope.of(user, results.units), code)
-    if not views.groups_locations(results, unit):
-        return RedirectResponse(f"/units/{code}", status_code=303)
     scope = Scope.of(user, results.units)
-    data, specs = results.memo(("region page", language, scope.path, code), lambda: _with_charts(
-        views.region(results, scope, code, language), charts.region, language))  # fmt: skip
+    if not views.groups_locations(results, views.find_unit(results, scope, code)):
+        return RedirectResponse(f"/units/{code}", status_code=303)
+    data, specs = _page(results, "region", scope, language, charts.region, code)
     return render(request, "region.html", {"data": data, "charts": specs})
 
 
@@ -72,12 +71,10 @@ def unit(request: Request, code: str) -> Response:
     user, results, language = _prepare(request)
     if results is None:
         return _no_results(request)
-    found = views.find_unit(results, Scope.of(user, results.units), code)
-    if views.groups_locations(results, found):
-        return RedirectResponse(f"/regions/{code}", status_code=303)
     scope = Scope.of(user, results.units)
-    data, specs = results.memo(("unit page", language, scope.path, code), lambda: _with_charts(
-        views.unit_page(results, scope, code, language), charts.unit, language))  # fmt: skip
+    if views.groups_locations(results, views.find_unit(results, scope, code)):
+        return RedirectResponse(f"/regions/{code}", status_code=303)
+    data, specs = _page(results, "unit", scope, language, charts.unit, code)
     return render(request, "unit.html", {"data": data, "charts": specs})
 
 
@@ -87,6 +84,5 @@ def linkage(request: Request) -> Response:
     require_whole_organisation(user)
     if results is None:
         return _no_results(request)
-    data, specs = results.memo(("linkage page", language), lambda: _with_charts(
-        views.linkage(results, language), charts.linkage, language))  # fmt: skip
+    data, specs = _page(results, "linkage", Scope.of(user, results.units), language, charts.linkage)
     return render(request, "linkage.html", {"data": data, "charts": specs})

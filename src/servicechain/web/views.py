@@ -397,6 +397,21 @@ def linkage(results: Results, language: str) -> dict[str, Any]:
     }
 
 
+def page(results: Results, name: str, scope: Scope, language: str, code: str | None = None) -> dict[str, Any]:
+    """The data of page ``name`` (overview, region, unit, linkage), memoised per snapshot, language,
+    scope and unit: the page and its ``/api/v1`` route share it. Checks ``code`` against the
+    scope first, so a memoised page never reaches a caller outside it."""
+    if code is not None:
+        find_unit(results, scope, code)
+    builders = {
+        "overview": lambda: overview(results, scope, language),
+        "region": lambda: region(results, scope, str(code), language),
+        "unit": lambda: unit_page(results, scope, str(code), language),
+        "linkage": lambda: linkage(results, language),
+    }
+    return results.memo((name, language, scope.path, code), builders[name])  # type: ignore[no-any-return]
+
+
 def snapshot_card(results: Results) -> dict[str, Any]:
     """When the results were computed and from which import."""
     info = results.snapshot

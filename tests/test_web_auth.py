@@ -382,3 +382,17 @@ def test_the_login_redirect_keeps_the_whole_query(live_web: LiveWeb) -> None:
     target = parse_qs(urlparse(bounced.headers["location"]).query)["next"][0]
     client.close()
     assert target == "/overview?lang=en&x=1"
+
+
+def test_a_disabled_account_loses_sessions_tokens_and_sign_in(live_web: LiveWeb) -> None:
+    from servicechain.accounts.users import disable_user
+
+    client, user = fresh_session(live_web, "unit-manager")
+    token = create_token(live_web.store, user.email, "script")
+    bearer = httpx.Client(base_url=live_web.url, headers={"Authorization": f"Bearer {token}"})
+    assert client.get("/me").status_code == 200 and bearer.get("/api/v1/me").status_code == 200
+    disable_user(live_web.store, user.email)
+    assert client.get("/me").status_code == 303  # to the login page
+    assert bearer.get("/api/v1/me").status_code == 401
+    assert sign_in(live_web.client(), user.email, PASSWORD).status_code == 401
+    assert any(e["action"] == "user_disabled" for e in entries(live_web.store, action="user_disabled"))

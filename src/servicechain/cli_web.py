@@ -143,6 +143,16 @@ def users_sign_out(email: Annotated[str, typer.Argument(help="The user's e-mail 
     console.print(f"every session of {email} has ended", highlight=False)
 
 
+@users_app.command("disable")
+def users_disable(email: Annotated[str, typer.Argument(help="The user's e-mail address.")]) -> None:
+    """Disable an account (someone left): no sign-in, sessions and API tokens stop at once."""
+    from servicechain.accounts.users import disable_user
+
+    with _user_errors():
+        disable_user(_open(), email)
+    console.print(f"{email} is disabled", highlight=False)
+
+
 @users_app.command("list")
 def users_list() -> None:
     """List the users with their role and unit."""

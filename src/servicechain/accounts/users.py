@@ -204,6 +204,16 @@ def end_sessions(store: Store, email: str) -> None:
         record(connection, user.email, "signed_out_everywhere", "")
 
 
+def disable_user(store: Store, email: str) -> None:
+    """Disable an account (someone left): it cannot sign in, its sessions and API tokens stop
+    working at once; its audit history stays."""
+    user = find_user(store, email=email)
+    users = schema.app_user
+    with store.transaction() as connection:
+        connection.execute(users.update().where(users.c.id == user.id).values(disabled_at=now()))
+        record(connection, user.email, "user_disabled", "")
+
+
 def set_language(store: Store, user: User, language: str) -> None:
     """Remember the user's language across sessions."""
     with store.transaction() as connection:

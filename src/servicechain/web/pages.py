@@ -54,28 +54,29 @@ def overview(request: Request) -> Response:
     return render(request, "overview.html", {"data": data, "charts": specs})
 
 
-@router.get("/regions/{code}")
-def region(request: Request, code: str) -> Response:
+def _unit_page(request: Request, code: str, name: str) -> Response:
+    """The region page (``name="region"``: a unit with locations below it) or the unit page of
+    ``code``; a code of the other kind is redirected to its own page."""
     user, results, language = _prepare(request)
     if results is None:
         return _no_results(request)
     scope = Scope.of(user, results.units)
-    if not views.groups_locations(results, views.find_unit(results, scope, code)):
-        return RedirectResponse(f"/units/{code}", status_code=303)
-    data, specs = _page(results, "region", scope, language, charts.region, code)
-    return render(request, "region.html", {"data": data, "charts": specs})
+    is_region = views.groups_locations(results, views.find_unit(results, scope, code))
+    if is_region != (name == "region"):
+        return RedirectResponse(f"/{'regions' if is_region else 'units'}/{code}", status_code=303)
+    draw = charts.region if is_region else charts.unit
+    data, specs = _page(results, name, scope, language, draw, code)
+    return render(request, f"{name}.html", {"data": data, "charts": specs})
+
+
+@router.get("/regions/{code}")
+def region(request: Request, code: str) -> Response:
+    return _unit_page(request, code, "region")
 
 
 @router.get("/units/{code}")
 def unit(request: Request, code: str) -> Response:
-    user, results, language = _prepare(request)
-    if results is None:
-        return _no_results(request)
-    scope = Scope.of(user, results.units)
-    if views.groups_locations(results, views.find_unit(results, scope, code)):
-        return RedirectResponse(f"/regions/{code}", status_code=303)
-    data, specs = _page(results, "unit", scope, language, charts.unit, code)
-    return render(request, "unit.html", {"data": data, "charts": specs})
+    return _unit_page(request, code, "unit")
 
 
 @router.get("/linkage")

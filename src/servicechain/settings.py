@@ -62,6 +62,39 @@ class Settings(BaseSettings):
     )
     session_hours: float = Field(default=12.0, gt=0, le=24 * 30, description="How long a login lasts.")
 
+    public_url: str | None = Field(
+        default=None,
+        description="Address people use to reach this site (https://survey.example.com), for survey "
+        "links, QR codes and alert e-mails; default http://HOST:PORT.",
+    )
+    survey_reward: str | None = Field(
+        default=None,
+        description="Reward promised at the end of the customer surveys (e.g. 'A free coffee on your "
+        "next visit'); a personal reward code is shown with it. Empty: no reward.",
+    )
+    alert_rules: Path | None = Field(
+        default=None, description="YAML file of closed-loop alert rules (default: the shipped rules)."
+    )
+    alert_webhook_url: str | None = Field(
+        default=None, description="POST each new alert as JSON to this URL (HMAC-signed)."
+    )
+    alert_webhook_secret: str | None = Field(
+        default=None, description="Key of the webhook's X-Servicechain-Signature (default: secret_key)."
+    )
+    smtp_host: str | None = Field(default=None, description="SMTP server for alert e-mails (none: none).")
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="Port of the SMTP server.")
+    smtp_username: str | None = Field(default=None, description="SMTP login, if the server needs one.")
+    smtp_password: str | None = Field(default=None, description="SMTP password.")
+    smtp_starttls: bool = Field(default=True, description="Upgrade the SMTP connection with STARTTLS.")
+    smtp_from: str = Field(default="servicechain@localhost", description="Sender of alert e-mails.")
+    alert_email_to: list[str] = Field(
+        default_factory=list,
+        description="Extra recipients of every alert e-mail, besides the unit's managers.",
+    )
+    intake_rate_per_second: float = Field(
+        default=50.0, gt=0, description="Default rate limit of a new intake API key (requests/s)."
+    )
+
     human_sigma_cutoffs: tuple[float, float, float, float, float] = Field(
         default=(20.0, 35.0, 50.0, 65.0, 80.0),
         description="Human Sigma composite values (0..100) where levels 2, 3, 4, 5 and 6 begin.",

@@ -127,6 +127,7 @@ survey_wave = sa.Table(
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("opened_on", sa.Date),
     sa.Column("closed_on", sa.Date),
+    sa.Column("unit_id", sa.BigInteger, comment="Root of the subtree invited (waves opened here)"),
     sa.UniqueConstraint("instrument_key", "code"),
 )
 
@@ -353,4 +354,83 @@ result_document = sa.Table(
     sa.Column("body", sa.Text, nullable=False, comment="JSON"),
     sa.PrimaryKeyConstraint("snapshot_id", "key"),
     comment="Report sections per language, the measure catalogue, review aspects.",
+)
+
+# --- collection: survey invitations, survey links, intake clients, alerts (servicechain.collect) --
+
+survey_invitation = sa.Table(
+    "survey_invitation",
+    metadata,
+    _id("survey_invitation"),
+    sa.Column("wave_id", sa.BigInteger, nullable=False),
+    sa.Column("employee_id", sa.BigInteger, nullable=False, comment="Who was invited (for reminders)"),
+    sa.Column("unit_id", sa.BigInteger, nullable=False, comment="The unit the answer will carry"),
+    sa.Column("salt", sa.String(32), nullable=False, comment="With the secret key, derives the token"),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True, comment="SHA-256 of the token"),
+    sa.Column("used", sa.Boolean, nullable=False, comment="Only whether, never when nor which answer"),
+    sa.UniqueConstraint("wave_id", "employee_id"),
+    comment="One-use survey invitations; nothing here links an invitation to an answer.",
+)
+
+survey_link = sa.Table(
+    "survey_link",
+    metadata,
+    sa.Column("key", sa.String(32), primary_key=True, comment="Random; the public link and QR code carry it"),
+    sa.Column("unit_id", sa.BigInteger, nullable=False),
+    sa.Column("instrument_key", sa.String(64), nullable=False, comment="customer or touchpoint"),
+    sa.Column("channel", sa.String(32)),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("revoked_at", sa.DateTime),
+    comment="Per-unit links to the customer and touchpoint surveys (printed as QR codes).",
+)
+
+intake_client = sa.Table(
+    "intake_client",
+    metadata,
+    _id("intake_client"),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("prefix", sa.String(16), nullable=False, unique=True, comment="Shown to identify a key"),
+    sa.Column("key_hash", sa.String(64), nullable=False, comment="SHA-256 of the whole key"),
+    sa.Column("unit_id", sa.BigInteger, nullable=False, comment="Root of the units it may send for"),
+    sa.Column("rate_per_second", sa.Double, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("revoked_at", sa.DateTime),
+    comment="API keys of apps and tills that send touchpoints and customer responses.",
+)
+
+intake_receipt = sa.Table(
+    "intake_receipt",
+    metadata,
+    sa.Column("client_id", sa.BigInteger, nullable=False, comment="0: the survey pages of this site"),
+    sa.Column("idempotency_key", sa.String(200), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("response_id", sa.BigInteger, nullable=False),
+    sa.Column("body_hash", sa.String(64), nullable=False, comment="SHA-256 of the canonical request"),
+    sa.Column("received_at", sa.DateTime, nullable=False),
+    sa.PrimaryKeyConstraint("client_id", "idempotency_key"),
+    comment="One row per accepted request: a retry with the same key returns the stored answer.",
+)
+
+alert = sa.Table(
+    "alert",
+    metadata,
+    _id("alert"),
+    sa.Column("unit_id", sa.BigInteger, nullable=False),
+    sa.Column("rule", sa.String(64), nullable=False),
+    sa.Column("source", sa.String(16), nullable=False, comment="touchpoint or customer"),
+    sa.Column("response_id", sa.BigInteger, nullable=False),
+    sa.Column("raised_at", sa.DateTime, nullable=False),
+    sa.Column("summary", sa.String(500), nullable=False),
+    sa.Column("comment", sa.Text),
+    sa.Column("contact", sa.String(320), comment="How the customer asked to be called back, if at all"),
+    sa.Column("acknowledged_at", sa.DateTime),
+    sa.Column("acknowledged_by", sa.String(320)),
+    sa.Column("resolved_at", sa.DateTime),
+    sa.Column("resolved_by", sa.String(320)),
+    sa.Column("resolution", sa.String(2000)),
+    sa.Column("webhook_sent_at", sa.DateTime),
+    sa.Column("email_sent_at", sa.DateTime),
+    sa.Column("attempts", sa.SmallInteger, nullable=False, server_default="0"),
+    sa.Index(None, "unit_id", "resolved_at"),
+    comment="Closed loop: a response that meets an alert rule, for the unit's manager to act on.",
 )

@@ -7,7 +7,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from functools import cache
 from importlib import resources
 from urllib.parse import quote
@@ -119,7 +120,15 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
             "machine"
         )
     store = store or open_store(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        for service in reversed(app.state.services):
+            service.close()  # background writers and senders finish what they accepted
+
     app = FastAPIOffline(
+        lifespan=lifespan,
         title="servicechain",
         version="1",
         description="Scores, Human Sigma and the service-profit chain per unit, scoped by the caller's "
@@ -133,6 +142,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     app.state.settings, app.state.store, app.state.dev = settings, store, dev
     app.state.results = ResultsCache()
     app.state.refresher = Refresher(store, settings, app.state.results)
+    app.state.services = []
 
     @app.middleware("http")
     async def timing_and_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]
@@ -185,12 +195,26 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
         where = ".".join(str(part) for part in first["loc"] if part not in ("query", "body", "path"))
         return _error(request, 422, f"{where}: {first['msg']}" if where else str(first["msg"]))
 
-    from servicechain.web import api, auth, imports, pages
+    from servicechain.web import (
+        alerts,
+        api,
+        auth,
+        customer_survey,
+        employee_survey,
+        imports,
+        intake,
+        pages,
+        waves,
+    )
 
     app.include_router(auth.router)
     app.include_router(pages.router)
     app.include_router(imports.router)
     app.include_router(api.router, prefix=API_PREFIX)
+    for collection in (intake, waves, employee_survey, customer_survey, alerts):
+        collection.install(app)
+        app.include_router(collection.router)
+        app.include_router(collection.api_router, prefix=API_PREFIX)
     app.mount("/static", StaticFiles(packages=[("servicechain.web", "static")]), name="static")
 
     @app.get("/static-vendor/plotly.min.js", include_in_schema=False)

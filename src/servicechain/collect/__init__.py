@@ -1,0 +1,1 @@
+"""Collection: survey waves and invitations, survey pages, the intake API, closed-loop alerts."""

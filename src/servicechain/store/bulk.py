@@ -153,3 +153,74 @@ def read_frame(connection: sa.Connection, query: sa.Executable | str) -> pd.Data
     rows = result.fetchall()
     columns = list(zip(*rows, strict=True)) if rows else [() for _ in keys]
     return pd.DataFrame({key: list(values) for key, values in zip(keys, columns, strict=True)}, columns=keys)
+
+
+def _arrow_type(column: sa.Column[object]) -> pa.DataType:
+    kind = column.type
+    for sql_type, arrow_type in (
+        (sa.SmallInteger, pa.int16()), (sa.BigInteger, pa.int64()), (sa.Integer, pa.int32()),
+        (sa.Double, pa.float64()), (sa.Float, pa.float64()), (sa.Boolean, pa.bool_()),
+        (sa.DateTime, pa.timestamp("us")), (sa.Date, pa.date32()), (sa.String, pa.string()),
+    ):  # fmt: skip
+        if isinstance(kind, sql_type):
+            return arrow_type
+    raise TypeError(f"no Arrow type for {column.name} ({kind})")
+
+
+def append_rows(connection: sa.Connection, table: sa.Table, rows: list[dict[str, object]]) -> int:
+    """Insert ``rows`` (dicts with the same keys, named like ``table``'s columns) in one bulk write.
+
+    For many small batches (the intake's group commits): an Arrow table typed from the
+    schema, without pandas; a multi-row INSERT binds every value separately and costs
+    ~50 ms for 256 rows on DuckDB, this ~2 ms.
+    """
+    if not rows:
+        return 0
+    names = list(rows[0])
+    schema = pa.schema([(name, _arrow_type(table.c[name])) for name in names])
+    arrow = pa.Table.from_pylist(rows, schema=schema)
+    target = _quote(table.name)
+    if connection.dialect.name == "postgresql":
+        _copy_arrow(connection, target, arrow, None)
+        return len(rows)
+    raw = _raw(connection)
+    name = f"sc_rows_{next(_names)}"
+    raw.register(name, arrow)
+    try:
+        columns = _column_list(names)
+        connection.exec_driver_sql(f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {name}")
+    finally:
+        _unregister(raw, name)
+    return len(rows)
+
+
+def insert_new_rows(
+    connection: sa.Connection, table: sa.Table, rows: list[dict[str, object]], keys: tuple[str, ...]
+) -> set[tuple[object, ...]]:
+    """Insert the ``rows`` whose primary key is not stored yet; returns the ``keys`` of those inserted.
+
+    The primary key's index decides (``ON CONFLICT DO NOTHING``), so the cost does not grow
+    with the table and two writers racing on one key store it once.
+    """
+    if not rows:
+        return set()
+    returned = ", ".join(_quote(name) for name in keys)
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+
+        statement = insert(table).on_conflict_do_nothing().returning(*(table.c[name] for name in keys))
+        return {tuple(row) for row in connection.execute(statement, rows)}
+    names = list(rows[0])
+    schema = pa.schema([(name, _arrow_type(table.c[name])) for name in names])
+    raw = _raw(connection)
+    name = f"sc_rows_{next(_names)}"
+    raw.register(name, pa.Table.from_pylist(rows, schema=schema))
+    try:
+        columns = _column_list(names)
+        result = connection.exec_driver_sql(
+            f"INSERT INTO {_quote(table.name)} ({columns}) SELECT {columns} FROM {name} "
+            f"ON CONFLICT DO NOTHING RETURNING {returned}"
+        )
+        return {tuple(row) for row in result.fetchall()}
+    finally:
+        _unregister(raw, name)

@@ -43,8 +43,13 @@ def navigation(request: Request, _: Any) -> list[dict[str, str]]:
         items.append({"href": f"/regions/{user.unit_code}", "label": _("My region")})
     elif sees_scores(user.role):
         items.append({"href": f"/units/{user.unit_code}", "label": _("My unit")})
+    if sees_scores(user.role):
+        from servicechain.web.alerts import nav_item  # the alerts page renders through this module
+
+        items.append(nav_item(request, user, _))
     if imports_files(user.role):
         items.append({"href": "/imports", "label": _("Imports")})
+        items.append({"href": "/waves", "label": _("Survey waves")})
     items.append({"href": "/me", "label": _("Account")})
     return items
 

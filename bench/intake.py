@@ -33,13 +33,13 @@ import httpx
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).parent))
-from intake_load import Sent, get_bytes, percentile, post_bytes, run_load  # noqa: E402
+from intake_load import Sent, get_bytes, percentile, post_bytes, run_load
 
-from servicechain.analysis.snapshot import refresh  # noqa: E402
-from servicechain.collect.intake_keys import create_key  # noqa: E402
-from servicechain.demo.load import load_demo  # noqa: E402
-from servicechain.settings import Settings  # noqa: E402
-from servicechain.store import Store, open_store, schema  # noqa: E402
+from servicechain.analysis.snapshot import refresh
+from servicechain.collect.intake_keys import create_key
+from servicechain.demo.load import load_demo
+from servicechain.settings import Settings
+from servicechain.store import Store, open_store, schema
 
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 SECRET = "bench-secret-0123456789-abcdefghijklmnop"
@@ -81,12 +81,18 @@ def drop_database(database: str | None) -> None:
 def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
     """``servicechain serve`` in its own process; returns once /healthz answers."""
     env = {**os.environ, "SERVICECHAIN_DATABASE_URL": url, "SERVICECHAIN_SECRET_KEY": SECRET}
-    server = subprocess.Popen([sys.executable, "-m", "servicechain.cli", "serve", "--port", str(port), "--dev"],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    server = subprocess.Popen(
+        [sys.executable, "-m", "servicechain.cli", "serve", "--port", str(port), "--dev"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise RuntimeError(f"the server stopped: {server.stderr.read().decode() if server.stderr else ''}")
+            raise RuntimeError(
+                f"the server stopped: {server.stderr.read().decode() if server.stderr else ''}"
+            )
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
                 return server
@@ -103,9 +109,17 @@ def touchpoint_requests(key: str, units: list[str], run: str):  # type: ignore[n
 
     def next_request() -> tuple[bytes, Sent]:
         idem = f"{run}-{next(counter)}"
-        body = json.dumps({"unit": rng.choice(units), "channel": rng.choice(channels),
-                           "answers": {"satisfaction": rng.randint(1, 5), "ease": rng.randint(1, 7),
-                                       "valued": rng.choice([None, 3, 4, 5])}}).encode()  # fmt: skip
+        body = json.dumps(
+            {
+                "unit": rng.choice(units),
+                "channel": rng.choice(channels),
+                "answers": {
+                    "satisfaction": rng.randint(1, 5),
+                    "ease": rng.randint(1, 7),
+                    "valued": rng.choice([None, 3, 4, 5]),
+                },
+            }
+        ).encode()
         headers = {"Authorization": f"Bearer {key}", "Idempotency-Key": idem}
         return post_bytes("/api/v1/touchpoints", body, headers), Sent(idem, body)
 
@@ -115,9 +129,14 @@ def touchpoint_requests(key: str, units: list[str], run: str):  # type: ignore[n
 def summary(name: str, sent: list[Sent], seconds: float, ok: set[int]) -> dict[str, float]:
     answered = [s for s in sent if s.status in ok]
     latencies = [s.seconds * 1000 for s in answered]
-    return {"name": name, "rate": len(answered) / seconds, "p50": percentile(latencies, 0.5),  # type: ignore[dict-item]
-            "p99": percentile(latencies, 0.99), "answered": len(answered),
-            "other": sum(1 for s in sent if s.status not in ok)}  # fmt: skip
+    return {
+        "name": name,
+        "rate": len(answered) / seconds,
+        "p50": percentile(latencies, 0.5),  # type: ignore[dict-item]
+        "p99": percentile(latencies, 0.99),
+        "answered": len(answered),
+        "other": sum(1 for s in sent if s.status not in ok),
+    }
 
 
 def count_check(store: Store, prefix: str, acknowledged: set[str]) -> dict[str, int]:
@@ -125,11 +144,20 @@ def count_check(store: Store, prefix: str, acknowledged: set[str]) -> dict[str, 
     clients, responses = schema.intake_client, schema.touchpoint_response
     with store.engine.connect() as connection:
         client_id = connection.execute(sa.select(clients.c.id).where(clients.c.prefix == prefix)).scalar_one()
-        keys = [row[0].split(":", 1)[1] for row in connection.execute(
-            sa.select(responses.c.source_key).where(responses.c.source_key.like(f"{client_id}:%")))]  # fmt: skip
+        keys = [
+            row[0].split(":", 1)[1]
+            for row in connection.execute(
+                sa.select(responses.c.source_key).where(responses.c.source_key.like(f"{client_id}:%"))
+            )
+        ]
     stored = set(keys)
-    return {"acknowledged": len(acknowledged), "stored": len(keys), "duplicated": len(keys) - len(stored),
-            "lost": len(acknowledged - stored), "stored_unacknowledged": len(stored - acknowledged)}  # fmt: skip
+    return {
+        "acknowledged": len(acknowledged),
+        "stored": len(keys),
+        "duplicated": len(keys) - len(stored),
+        "lost": len(acknowledged - stored),
+        "stored_unacknowledged": len(stored - acknowledged),
+    }
 
 
 def bench_engine(engine: str, seconds: float, clients: int) -> None:
@@ -137,7 +165,12 @@ def bench_engine(engine: str, seconds: float, clients: int) -> None:
         store, database = make_store(engine, Path(folder))
         try:
             with store.engine.connect() as connection:
-                units = [row[0] for row in connection.execute(sa.text("SELECT code FROM org_unit WHERE kind = 'location'"))]
+                units = [
+                    row[0]
+                    for row in connection.execute(
+                        sa.text("SELECT code FROM org_unit WHERE kind = 'location'")
+                    )
+                ]
                 root = connection.execute(sa.text("SELECT code FROM org_unit WHERE depth = 0")).scalar()
             key = create_key(store, "bench", str(root), 1_000_000)
             url = store.url
@@ -146,11 +179,15 @@ def bench_engine(engine: str, seconds: float, clients: int) -> None:
             server = start_server(url, port)
             try:
                 probe = get_bytes("/healthz")
-                base = run_load(port, lambda: (probe, Sent("", b"")), clients=clients, seconds=min(5.0, seconds))
+                base = run_load(
+                    port, lambda: (probe, Sent("", b"")), clients=clients, seconds=min(5.0, seconds)
+                )
                 baseline = summary("GET /healthz (baseline)", base, min(5.0, seconds), {200})
                 warm = run_load(port, touchpoint_requests(key, units, "warm"), clients=clients, seconds=2)
                 started = time.perf_counter()
-                sent = run_load(port, touchpoint_requests(key, units, "run"), clients=clients, seconds=seconds)
+                sent = run_load(
+                    port, touchpoint_requests(key, units, "run"), clients=clients, seconds=seconds
+                )
                 elapsed = time.perf_counter() - started
                 intake = summary("POST /api/v1/touchpoints", sent, elapsed, {201})
             finally:
@@ -161,16 +198,24 @@ def bench_engine(engine: str, seconds: float, clients: int) -> None:
         finally:
             store.dispose()
             drop_database(database)
-    print(f"\n{engine}: {clients} clients, {seconds:g} s, server = `servicechain serve` (1 process), loopback")
-    print(f"  {'route':30} {'answers/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'answered':>9} {'errors':>7} {'ratio':>6}")
+    print(
+        f"\n{engine}: {clients} clients, {seconds:g} s, server = `servicechain serve` (1 process), loopback"
+    )
+    print(
+        f"  {'route':30} {'per s':>10} {'p50 ms':>8} {'p99 ms':>8} {'answered':>9} {'other':>6} {'ratio':>6}"
+    )
     for row in (baseline, intake):
-        print(f"  {row['name']:30} {row['rate']:10.0f} {row['p50']:8.1f} {row['p99']:8.1f} "
-              f"{row['answered']:9.0f} {row['other']:7.0f} {row['rate'] / baseline['rate']:6.2f}")  # fmt: skip
+        print(
+            f"  {row['name']:30} {row['rate']:10.0f} {row['p50']:8.1f} {row['p99']:8.1f} "
+            f"{row['answered']:9.0f} {row['other']:7.0f} {row['rate'] / baseline['rate']:6.2f}"
+        )
     verdict = "PASS" if intake["rate"] >= 2000 and intake["p99"] < 100 else "FAIL"
-    print(f"  count check (warm-up included): {checks['acknowledged']} acknowledged, {checks['stored']} stored, "
-          f"{checks['lost']} lost, {checks['duplicated']} duplicated, "
-          f"{checks['stored_unacknowledged']} stored without an answer -> "
-          f"{'OK' if checks['lost'] == 0 and checks['duplicated'] == 0 else 'WRONG'}; target {verdict}")  # fmt: skip
+    print(
+        f"  count check: {checks['acknowledged']} acknowledged, {checks['stored']} stored, "
+        f"{checks['lost']} lost, {checks['duplicated']} duplicated, "
+        f"{checks['stored_unacknowledged']} stored without an answer -> "
+        f"{'OK' if checks['lost'] == 0 and checks['duplicated'] == 0 else 'WRONG'}; target {verdict}"
+    )
 
 
 def main() -> None:

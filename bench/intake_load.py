@@ -28,8 +28,13 @@ class Sent:
 
 def post_bytes(path: str, body: bytes, headers: dict[str, str]) -> bytes:
     """An HTTP/1.1 POST with a JSON body, as bytes."""
-    lines = [f"POST {path} HTTP/1.1", "Host: 127.0.0.1", "Content-Type: application/json",
-             f"Content-Length: {len(body)}", *(f"{name}: {value}" for name, value in headers.items())]  # fmt: skip
+    lines = [
+        f"POST {path} HTTP/1.1",
+        "Host: 127.0.0.1",
+        "Content-Type: application/json",
+        f"Content-Length: {len(body)}",
+        *(f"{name}: {value}" for name, value in headers.items()),
+    ]
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
@@ -50,8 +55,13 @@ async def _read_answer(reader: asyncio.StreamReader) -> tuple[int, bytes]:
     return status, await reader.readexactly(length)
 
 
-async def _client(port: int, next_request: Callable[[], tuple[bytes, Sent] | None], done: list[Sent],
-                  until: float, stop: asyncio.Event) -> None:  # fmt: skip
+async def _client(
+    port: int,
+    next_request: Callable[[], tuple[bytes, Sent] | None],
+    done: list[Sent],
+    until: float,
+    stop: asyncio.Event,
+) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
         while time.perf_counter() < until and not stop.is_set():
@@ -72,8 +82,14 @@ async def _client(port: int, next_request: Callable[[], tuple[bytes, Sent] | Non
         writer.close()
 
 
-def run_load(port: int, next_request: Callable[[], tuple[bytes, Sent] | None], *, clients: int,
-             seconds: float, stop_after: Callable[[list[Sent]], bool] | None = None) -> list[Sent]:  # fmt: skip
+def run_load(
+    port: int,
+    next_request: Callable[[], tuple[bytes, Sent] | None],
+    *,
+    clients: int,
+    seconds: float,
+    stop_after: Callable[[list[Sent]], bool] | None = None,
+) -> list[Sent]:
     """``clients`` connections sending ``next_request()`` back to back for ``seconds``; every
     request sent, answered or not. ``stop_after`` is polled; True stops the load."""
 

@@ -42,14 +42,17 @@ def test_a_touchpoint_is_stored_once_however_often_it_is_sent(web: LiveWeb) -> N
     client_id = key.split("_")[1]
     idem = str(uuid.uuid4())
     with intake(web, key) as client:
-        body = touchpoint(web.location, 5, comment="Vriendelijk geholpen", occurred_at="2026-11-20T09:30:00+01:00")
+        body = touchpoint(
+            web.location, 5, comment="Vriendelijk geholpen", occurred_at="2026-11-20T09:30:00+01:00"
+        )
         first = client.post("/api/v1/touchpoints", json=body, headers={"Idempotency-Key": idem})
         assert first.status_code == 201, first.text
         again = client.post("/api/v1/touchpoints", json=body, headers={"Idempotency-Key": idem})
         assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
         assert again.json()["id"] == first.json()["id"] and again.json()["replayed"] is True
-        other = client.post("/api/v1/touchpoints", json=touchpoint(web.location, 1),
-                            headers={"Idempotency-Key": idem})  # fmt: skip
+        other = client.post(
+            "/api/v1/touchpoints", json=touchpoint(web.location, 1), headers={"Idempotency-Key": idem}
+        )
         assert other.status_code == 422 and "Idempotency-Key" in other.json()["error"]["message"]
     rows = [row for row in _all_api_rows(web) if row.source_key.endswith(f":{idem}")]
     assert len(rows) == 1 and client_id
@@ -72,8 +75,9 @@ def test_concurrent_retries_store_each_key_once(web: LiveWeb) -> None:
 
     def send(idem: str) -> tuple[str, int, int]:
         with intake(web, key) as client:
-            answer = client.post("/api/v1/touchpoints", json=touchpoint(web.location, 3),
-                                 headers={"Idempotency-Key": idem})  # fmt: skip
+            answer = client.post(
+                "/api/v1/touchpoints", json=touchpoint(web.location, 3), headers={"Idempotency-Key": idem}
+            )
             return idem, answer.status_code, answer.json()["id"]
 
     with concurrent.futures.ThreadPoolExecutor(16) as pool:
@@ -94,19 +98,36 @@ def test_bad_requests_get_clear_json_errors(web: LiveWeb) -> None:
         assert anonymous.post("/api/v1/touchpoints", json={}, headers=headers).status_code == 401
     with intake(web, key) as client:
         assert client.post("/api/v1/touchpoints", json=touchpoint(web.location)).status_code == 400
-        wrong = client.post("/api/v1/touchpoints?lang=en", headers=headers, json={
-            "unit": web.other_location, "channel": "fax", "answers": {"satisfaction": 9, "speed": 2},
-            "occurred_at": "yesterday", "colour": "red"})  # fmt: skip
+        wrong = client.post(
+            "/api/v1/touchpoints?lang=en",
+            headers=headers,
+            json={
+                "unit": web.other_location,
+                "channel": "fax",
+                "answers": {"satisfaction": 9, "speed": 2},
+                "occurred_at": "yesterday",
+                "colour": "red",
+            },
+        )
         assert wrong.status_code == 422
         problems = {p["field"]: p["message"] for p in wrong.json()["error"]["problems"]}
-        assert set(problems) == {"colour", "unit", "channel", "occurred_at", "answers.speed", "answers.satisfaction"}
+        assert set(problems) == {
+            "colour",
+            "unit",
+            "channel",
+            "occurred_at",
+            "answers.speed",
+            "answers.satisfaction",
+        }
         assert "not one this key may send for" in problems["unit"]
         assert problems["answers.satisfaction"] == "a whole number from 1 to 5"
         dutch = client.post("/api/v1/touchpoints?lang=nl", headers=headers, json=touchpoint(web.location, 0))
         assert dutch.status_code == 422 and "geheel getal" in dutch.json()["error"]["problems"][0]["message"]
         garbage = client.post("/api/v1/touchpoints", headers=headers, content=b"{not json")
         assert garbage.status_code == 400
-        huge = client.post("/api/v1/touchpoints", headers=headers, json=touchpoint(web.location, comment="x" * 20_000))
+        huge = client.post(
+            "/api/v1/touchpoints", headers=headers, json=touchpoint(web.location, comment="x" * 20_000)
+        )
         assert huge.status_code == 413
     assert not stored(web, f"{key.split('_')[1]}:{headers['Idempotency-Key']}")
 
@@ -116,20 +137,34 @@ def test_rate_limit_and_revocation(web: LiveWeb) -> None:
     statuses = []
     with intake(web, key) as client:
         for _ in range(4):
-            answer = client.post("/api/v1/touchpoints", json=touchpoint(web.location),
-                                 headers={"Idempotency-Key": str(uuid.uuid4())})  # fmt: skip
+            answer = client.post(
+                "/api/v1/touchpoints",
+                json=touchpoint(web.location),
+                headers={"Idempotency-Key": str(uuid.uuid4())},
+            )
             statuses.append(answer.status_code)
         assert statuses[:2] == [201, 201] and 429 in statuses[2:]
-        limited = next(a for a in [client.post("/api/v1/touchpoints", json=touchpoint(web.location),
-                                               headers={"Idempotency-Key": "x"})] if a.status_code == 429)  # fmt: skip
+        limited = next(
+            a
+            for a in [
+                client.post(
+                    "/api/v1/touchpoints", json=touchpoint(web.location), headers={"Idempotency-Key": "x"}
+                )
+            ]
+            if a.status_code == 429
+        )
         assert int(limited.headers["Retry-After"]) >= 1
     revoke_key(web.store, key.split("_")[1])
 
 
 def test_a_customer_response_lands_in_the_web_wave_of_its_quarter(web: LiveWeb) -> None:
     key = create_key(web.store, "app", web.region, 1000)
-    body = {"unit": web.location, "submitted_at": "2026-08-02T12:00:00Z", "channel": "app",
-            "answers": {"satisfaction": 5, "continue": 4, "recommend": 10, "pride_proud": None}}  # fmt: skip
+    body = {
+        "unit": web.location,
+        "submitted_at": "2026-08-02T12:00:00Z",
+        "channel": "app",
+        "answers": {"satisfaction": 5, "continue": 4, "recommend": 10, "pride_proud": None},
+    }
     with intake(web, key) as client:
         answer = client.post("/api/v1/customer-responses", json=body, headers={"Idempotency-Key": "c-1"})
     assert answer.status_code == 201, answer.text

@@ -46,3 +46,35 @@ def test_an_import_elsewhere_is_picked_up(web: LiveWeb, tmp_path: Path) -> None:
     snapshot = web.api("executive").get("/api/v1/snapshot").json()
     assert snapshot["id"] > before.id and snapshot["refreshing"] is False
     client.close()
+
+
+def test_collected_responses_reach_the_dashboards_within_the_max_age(web: LiveWeb) -> None:
+    """A touchpoint from the intake API marks the results stale once they are older than
+    ``results_max_age_minutes``; the next page view rebuilds them in the background."""
+    import httpx
+
+    from servicechain.collect.intake_keys import create_key
+
+    settings = web.app.state.settings
+    before = latest_snapshot(web.store)
+    assert before is not None
+    key = create_key(web.store, "till", web.location, 100)
+    body = {"unit": web.location, "channel": "phone", "answers": {"satisfaction": 4}}
+    headers = {"Authorization": f"Bearer {key}", "Idempotency-Key": "fresh-1"}
+    answer = httpx.post(f"{web.url}/api/v1/touchpoints", json=body, headers=headers)
+    assert answer.status_code == 201
+    client = web.client("executive")
+    client.get("/overview")
+    assert latest_snapshot(web.store) == before, "rebuilt although the results are younger than the max age"
+    saved = settings.results_max_age_minutes
+    settings.results_max_age_minutes = 1e-6
+    try:
+        assert 'role="status"' in client.get("/overview").text.split("<main>")[0]
+        wait_for(lambda: (latest_snapshot(web.store) or before).id != before.id, timeout=60)
+    finally:
+        settings.results_max_age_minutes = saved
+    with web.store.engine.connect() as connection:
+        collected = connection.execute(
+            sa.select(sa.func.count()).select_from(schema.touchpoint_response).where(
+                schema.touchpoint_response.c.import_id == 0)).scalar()  # fmt: skip
+    assert collected >= 1

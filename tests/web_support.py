@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 import pytest
@@ -60,6 +61,8 @@ class LiveWeb:
     other_location: str
     """A location outside ``region``: nobody but executives and analysts may see it."""
     tokens: dict[str, str] = field(default_factory=dict)
+    app: Any = None
+    """The served application object (its ``state``: settings, refresher, intake writer)."""
 
     def client(self, role: str | None = None) -> httpx.Client:
         """An HTTP client, signed in as ``role`` (None: anonymous); close it when done (do not
@@ -156,7 +159,8 @@ def serve_demo(store: Store) -> Iterator[LiveWeb]:
             raise RuntimeError("the test web server did not start")
         time.sleep(0.05)
     try:
-        yield LiveWeb(url=f"http://127.0.0.1:{port}", store=store, accounts=accounts, tokens=tokens, **picked)
+        yield LiveWeb(url=f"http://127.0.0.1:{port}", store=store, accounts=accounts, tokens=tokens, app=app,
+                      **picked)  # fmt: skip
     finally:
         server.stop()
 

@@ -91,6 +91,11 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Extra recipients of every alert e-mail, besides the unit's managers.",
     )
+    results_max_age_minutes: float = Field(
+        default=10.0,
+        gt=0,
+        description="Responses collected by the server reach the dashboards within this time.",
+    )
     intake_rate_per_second: float = Field(
         default=50.0, gt=0, description="Default rate limit of a new intake API key (requests/s)."
     )

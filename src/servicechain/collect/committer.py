@@ -71,6 +71,7 @@ class GroupCommitter:
         *,
         alerts_of: AlertRules | None = None,
         on_alerts: Sequence[Callable[[], None]] = (),
+        on_commit: Callable[[], None] | None = None,
         max_batch: int = 256,
         max_waiting: int = 20_000,
         linger: float = 0.002,
@@ -78,6 +79,7 @@ class GroupCommitter:
         self.store = store
         self.alerts_of = alerts_of
         self.on_alerts = on_alerts
+        self.on_commit = on_commit
         self.max_batch = max_batch
         self.max_waiting = max_waiting
         self.linger = linger
@@ -145,6 +147,8 @@ class GroupCommitter:
             log.exception("could not store a collected response")
             batch[0][1].set_exception(error)
             return
+        if self.on_commit is not None:
+            self.on_commit()
         raised = 0
         for (_, future), receipt in zip(batch, receipts, strict=True):
             future.set_result(receipt)
@@ -228,7 +232,7 @@ class GroupCommitter:
             return self._waves.get(code) or self._new_waves[code]
         waves = schema.survey_wave
         found = connection.execute(sa.select(waves.c.id).where(
-            waves.c.instrument_key == "customer", waves.c.code == code)).scalar()  # fmt: skip
+            waves.c.instrument_key == "customer", waves.c.code == code)).scalar_one_or_none()  # fmt: skip
         if found is None:
             from servicechain.ingest.surveys import wave_period
 

@@ -92,7 +92,10 @@ def install(app: FastAPI) -> None:
     app.state.units_directory = UnitDirectory(store)
     app.state.key_ring = KeyRing(store)
     app.state.intake = GroupCommitter(
-        store, alerts_of=alert_rules(settings), on_alerts=app.state.alert_listeners
+        store,
+        alerts_of=alert_rules(settings),
+        on_alerts=app.state.alert_listeners,
+        on_commit=app.state.refresher.note_collected,
     )
     app.state.services.append(app.state.intake)
     app.add_middleware(IntakeFastPath)

@@ -5,6 +5,10 @@ page answers. An import that happened elsewhere (``servicechain import --no-refr
 PostgreSQL) is noticed on the next page view: that page says the results are being
 updated, and one background thread rebuilds them. At most one rebuild runs at a time; a
 rebuild that failed is not tried again for :data:`RETRY_SECONDS`.
+
+Responses collected by this server (survey pages, intake API) arrive all the time; they
+do not rebuild the results each time, but once the results are older than
+``results_max_age_minutes`` and something was collected after they were built.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from datetime import datetime, timedelta
 
 from servicechain.analysis.snapshot import SnapshotInfo, is_stale, latest_snapshot, refresh
 from servicechain.settings import Settings
@@ -32,6 +37,22 @@ class Refresher:
         self._thread: threading.Thread | None = None
         self._failed_at = 0.0
         self.last_error: str | None = None
+        self.collected_at: datetime | None = None
+        """When this server last stored a collected response (UTC, naive)."""
+
+    def note_collected(self) -> None:
+        """A collected response was committed (the results will include it within the max age)."""
+        from servicechain.collect.responses import now_utc
+
+        self.collected_at = now_utc()
+
+    def _collected_since(self, snapshot: SnapshotInfo | None) -> bool:
+        if self.collected_at is None or snapshot is None:
+            return False
+        max_age = timedelta(minutes=self.settings.results_max_age_minutes)
+        from servicechain.collect.responses import now_utc
+
+        return self.collected_at > snapshot.built_at and now_utc() - snapshot.built_at > max_age
 
     @property
     def running(self) -> bool:
@@ -45,7 +66,7 @@ class Refresher:
         with self._lock:
             newest = latest_snapshot(self.store)
             info = newest if newest is not None and not is_stale(self.store, newest) else None
-            if info is None:
+            if info is None or self._collected_since(info):
                 info = refresh(self.store, settings=self.settings)
         if self.cache is not None:
             self.cache.get(self.store)
@@ -55,7 +76,9 @@ class Refresher:
         """Start a background rebuild when an import is newer than ``snapshot``; True when one runs."""
         if self.running:
             return True
-        if time.monotonic() - self._failed_at < RETRY_SECONDS or not is_stale(self.store, snapshot):
+        if time.monotonic() - self._failed_at < RETRY_SECONDS:
+            return False
+        if not self._collected_since(snapshot) and not is_stale(self.store, snapshot):
             return False
         with self._state:
             if self._thread is None or not self._thread.is_alive():

@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from servicechain.collect.answers import (
     COMMENT_LIMIT,
@@ -212,13 +213,14 @@ async def answer(request: Request, code: str) -> Response:
     try:
         if problems:
             raise AnswersInvalid(problems)
-        submit_employee_answers(store_of(request), code, answers, comment)
+        await run_in_threadpool(submit_employee_answers, store_of(request), code, answers, comment)
     except SurveyRefused as refused:
         return _refusal(request, refused.reason, kiosk=kiosk, language=language)
     except AnswersInvalid as invalid:
         kept = {key: value for key, value in form.items() if key not in ("comment", "kiosk", "lang")}
         return _survey_page(request, code, kiosk=kiosk, answers=kept, comment=comment,
                             problems=invalid.problems, language=language)  # fmt: skip
+    request.app.state.refresher.note_collected()  # in the dashboards within their max age
     response = RedirectResponse("/e/thanks" + ("?kiosk=1" if kiosk else ""), status_code=303)
     response.headers["Referrer-Policy"] = "no-referrer"
     return response

@@ -91,21 +91,23 @@ class Formats:
 
 
 def extract_messages() -> dict[str, list[str]]:
-    """Every ``_("...")`` message of the web templates and code: ``{message: [where, ...]}``.
+    """Every ``_("...")`` message of the web templates and code and of ``collect/`` (messages of
+    the intake checks): ``{message: [where, ...]}``.
 
     Used by ``make messages`` (which updates the Dutch catalogue) and by the test that
     every message has a Dutch translation.
     """
     from babel.messages.extract import extract_from_dir
 
-    root = resources.files("servicechain.web")
     method_map = [("templates/**.html", "jinja2"), ("**.py", "python")]
     options = {"templates/**.html": {"extensions": "", "trimmed": "true"}}
     found: dict[str, list[str]] = {}
-    for filename, line, message, _comments, _context in extract_from_dir(
-        str(root), method_map=method_map, options_map=options, keywords={"_": None, "N_": None}
-    ):
-        text = message[0] if isinstance(message, tuple) else message
-        if text:
-            found.setdefault(text, []).append(f"{filename}:{line}")
+    for package, prefix in (("servicechain.web", ""), ("servicechain.collect", "../collect/")):
+        for filename, line, message, _comments, _context in extract_from_dir(
+            str(resources.files(package)), method_map=method_map, options_map=options,
+            keywords={"_": None, "N_": None},
+        ):  # fmt: skip
+            text = message[0] if isinstance(message, tuple) else message
+            if text:
+                found.setdefault(text, []).append(f"{prefix}{filename}:{line}")
     return found

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -98,17 +97,6 @@ def test_one_response_can_raise_several_alerts_with_its_contact() -> None:
     assert [alert["rule"] for alert in found] == ["detractor", "complaint"]
     assert all(alert["contact"] == "06-12345678" and alert["comment"] == "Wat een klacht" for alert in found)
     assert set(found[0]) == {"rule", "summary", "comment", "contact"}
-
-
-def test_evaluate_is_fast() -> None:
-    sample = submission(
-        "customer", 1, satisfaction=2, recommend=3, comment="Lange wachtrij maar aardig personeel"
-    )
-    started = time.perf_counter()
-    for _ in range(20_000):
-        evaluate(RULES, sample)
-    per_response = (time.perf_counter() - started) / 20_000
-    assert per_response < 50e-6, f"{per_response * 1e6:.1f} µs per response"
 
 
 def write_rules(tmp_path: Path, text: str) -> Path:

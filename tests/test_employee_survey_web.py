@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx
 import pytest
-from markupsafe import escape
 import sqlalchemy as sa
+from markupsafe import escape
 from web_helpers import Callers, csrf, unique
 from web_support import SECRET, LiveWeb
 
@@ -68,11 +68,13 @@ def test_the_survey_page_is_one_anonymous_page_without_cookies(live_web: LiveWeb
     assert "Helemaal oneens" in html and 'value="na"' in html
     assert html.count('name="enps"') == 11, "eNPS: 0..10 without 'not applicable'"
     assert (
-        escape(NL(
-            "They are stored without your name and without this code; results are only shown for groups "
-            "of at least {n} colleagues.",
-            n=6,
-        ))
+        escape(
+            NL(
+                "They are stored without your name and without this code; results are only shown for groups "
+                "of at least {n} colleagues.",
+                n=6,
+            )
+        )
         in html
     )
     assert 'class="count"' in html and "csrf_token" not in html

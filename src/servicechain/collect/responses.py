@@ -29,7 +29,8 @@ from servicechain.web.i18n import N_
 
 MAX_COMMENT = 2000
 MAX_CONTACT = 320
-MAX_KEY = 200
+MAX_KEY = 100
+"""Longest Idempotency-Key: it is stored in source_key (128 characters) after the client id."""
 FUTURE_SLACK = timedelta(minutes=5)
 """Clocks of tills differ: a moment up to five minutes ahead is accepted as now."""
 

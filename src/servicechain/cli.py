@@ -155,6 +155,7 @@ def demo(
     with _user_errors():
         refresh_results(store)
         _print_logins(store, export_dir)
+        _print_collection(store, export_dir)
     console.print("next: `servicechain serve --dev`, `servicechain scorecard`, `servicechain report --html "
                   "report.html`", style="dim")  # fmt: skip
 
@@ -171,6 +172,24 @@ def _print_logins(store, export_dir: Path | None) -> None:  # type: ignore[no-un
     if export_dir:
         with (export_dir / "demo-logins.txt").open("w", encoding="utf-8") as handle:
             Console(file=handle, width=100).print(table)
+
+
+def _print_collection(store, export_dir: Path | None) -> None:  # type: ignore[no-untyped-def]
+    """Open the demo's employee wave, make survey links and an intake key; print where they are."""
+    from servicechain.demo.collection import demo_collection, describe
+
+    settings = Settings(database_url=store.url)
+    lines = describe(demo_collection(store, settings, export_dir), settings.site_url)
+    table = Table("try", "where", title="Collection (with `servicechain serve`)")
+    for what, where in lines[:-1]:
+        table.add_row(what, where)
+    what, curl = lines[-1]
+    console.print(table)
+    console.print(f"{what}:\n{curl}", soft_wrap=True, highlight=False)  # one line: copy and paste
+    if export_dir:
+        with (export_dir / "demo-logins.txt").open("a", encoding="utf-8") as handle:
+            Console(file=handle, width=160).print(table)
+            handle.write(f"{what}:\n{curl}\n")
 
 
 HEADLINE = ["engagement_index", "ce_index", "nps", "touchpoint_satisfaction"]

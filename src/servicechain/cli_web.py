@@ -108,7 +108,7 @@ def users_add(
     with _user_errors():
         settings = _settings()
         user = add_user(_open(), email, role, unit)
-    base = (base_url or f"http://{settings.host}:{settings.port}").rstrip("/")
+    base = (base_url or settings.site_url).rstrip("/")
     console.print(f"added {user.email} ({user.role}, {user.unit_name})", highlight=False)
     link = f"{base}/setup/{setup_token(user, settings.secret_key)}"
     console.print(f"setup link (valid {SETUP_LINK_DAYS} days, once): {link}", highlight=False, soft_wrap=True)

@@ -113,6 +113,11 @@ class Settings(BaseSettings):
         return cutoffs
 
     @property
+    def site_url(self) -> str:
+        """The address people reach this site at: ``public_url``, else ``http://HOST:PORT``."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
     def response_digest_key(self) -> str:
         """The key of employee response digests."""
         return self.digest_key or self.secret_key

@@ -178,14 +178,10 @@ def find_link(store: Store, key: str) -> Link | None:
     return Link(**row._mapping) if row is not None else None
 
 
-def base_url(settings: Settings) -> str:
-    """Where people reach this site: ``public_url``, else ``http://HOST:PORT``."""
-    return (settings.public_url or f"http://{settings.host}:{settings.port}").rstrip("/")
-
 
 def link_url(settings: Settings, key: str) -> str:
     """The public address of a link."""
-    return f"{base_url(settings)}/r/{key}"
+    return f"{settings.site_url}/r/{key}"
 
 
 def qr_code(url: str) -> segno.QRCode:

@@ -43,10 +43,6 @@ TEXTS = {
 }  # fmt: skip
 
 
-def site_url(settings: Settings) -> str:
-    """The address people use to reach the site (``public_url``, default http://HOST:PORT)."""
-    return (settings.public_url or f"http://{settings.host}:{settings.port}").rstrip("/")
-
 
 class MailFailed(Exception):
     """The SMTP server could not be reached or refused the message."""
@@ -95,7 +91,7 @@ def message(alert: dict[str, Any], rules: dict[str, AlertRule], settings: Settin
         f"{text['comment']}: {alert['comment'] or text['none']}",
         f"{text['contact']}: {alert['contact'] or text['none']}",
         f"{text['raised']}: {alert['raised_at']:%Y-%m-%d %H:%M} UTC", "",
-        text["act"].format(link=f"{site_url(settings)}/alerts"), "", "-- ", text["why"],
+        text["act"].format(link=f"{settings.site_url}/alerts"), "", "-- ", text["why"],
     ]  # fmt: skip
     mail.set_content("\n".join(lines))
     return mail

@@ -29,7 +29,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from servicechain.accounts.audit import now as utc_now
-from servicechain.collect.mail import MailFailed, send_alert_mail, site_url
+from servicechain.collect.mail import MailFailed, send_alert_mail
 from servicechain.collect.rules import AlertRule, load_rules
 from servicechain.settings import Settings
 from servicechain.store import Store, schema
@@ -77,7 +77,7 @@ def webhook_body(alert: dict[str, Any], rules: dict[str, AlertRule], settings: S
         "id": alert["id"], "unit": {"code": alert["unit_code"], "name": alert["unit_name"]},
         "rule": alert["rule"], "rule_name": names,
         "source": alert["source"], "summary": alert["summary"], "comment": alert["comment"],
-        "raised_at": alert["raised_at"].isoformat() + "Z", "url": f"{site_url(settings)}/alerts",
+        "raised_at": alert["raised_at"].isoformat() + "Z", "url": f"{settings.site_url}/alerts",
     }  # fmt: skip
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
 

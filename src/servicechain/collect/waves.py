@@ -240,10 +240,6 @@ def find_wave(store: Store, code: str) -> Wave:
     raise WaveRefused(UNKNOWN_WAVE, code=code)
 
 
-def base_url(settings: Settings) -> str:
-    """The address people reach this site at: ``public_url`` or ``http://host:port``."""
-    return (settings.public_url or f"http://{settings.host}:{settings.port}").rstrip("/")
-
 
 def wave_links(store: Store, code: str, settings: Settings, *, unused_only: bool = False) -> list[LinkRow]:
     """The personal link and kiosk code of every invitation of wave ``code`` (derived again, the
@@ -262,7 +258,7 @@ def wave_links(store: Store, code: str, settings: Settings, *, unused_only: bool
         if unused_only:
             query = query.where(invitation.c.used.is_(False))
         rows = connection.execute(query).all()
-    base = base_url(settings)
+    base = settings.site_url
     links = []
     for row in rows:
         shown = format_token(derive_token(settings.response_digest_key, row.id, row.salt))

@@ -7,17 +7,26 @@ live demo server, with the scoping by org unit on top of the role rule (404 outs
 caller's subtree). Each probe is sent for every role: the allowed ones must get the
 expected 2xx/3xx answer, every other caller its 401/403/404 (pages send anonymous callers
 to the login page).
+
+The intake API (``/api/v1/touchpoints``, ``/api/v1/customer-responses``) serves no user
+at all: its rule is :data:`INTAKE_KEY`, a caller with an intake client's ``sci_...`` key,
+and every role's session or API token gets 401 there.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from alert_helpers import respond
 from markupsafe import escape
 from web_helpers import (
     ANON,
@@ -38,12 +47,18 @@ from web_helpers import (
     routes_of,
     score_rows,
     subtree,
+    unique,
     units_frame,
     upload_id_of,
 )
 from web_support import PASSWORD, SECRET, LiveWeb
 
 from servicechain.accounts.users import setup_token
+from servicechain.collect.alerts import get_alert
+from servicechain.collect.answers import employee_instrument
+from servicechain.collect.intake_keys import create_key
+from servicechain.collect.links import ensure_links
+from servicechain.collect.waves import open_wave, wave_links
 from servicechain.settings import Settings
 
 SIGNED_IN = frozenset(ROLES)
@@ -52,6 +67,10 @@ SCORES = SIGNED_IN - {"employee"}
 WHOLE = frozenset({"executive", "analyst"})
 ANALYST = frozenset({"analyst"})
 NOBODY: frozenset[str] = frozenset()
+INTAKE_CLIENT = "intake-key"
+"""Not a role: a till or app sending ``Authorization: Bearer sci_...`` (``intake-keys create``)."""
+INTAKE_KEY = frozenset({INTAKE_CLIENT})
+"""Intake key only: no user role, no session and no user API token is let in (401)."""
 
 ROUTE_RULES: dict[tuple[str, str], frozenset[str]] = {
     # signing in and the account
@@ -86,6 +105,41 @@ ROUTE_RULES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/imports"): ANALYST,
     ("POST", "/api/v1/imports"): ANALYST,
     ("POST", "/api/v1/imports/{upload_id}/confirm"): ANALYST,
+    # closed-loop alerts (scoped to the caller's subtree)
+    ("GET", "/alerts"): SCORES,
+    ("POST", "/alerts/{alert_id}/acknowledge"): SCORES,
+    ("POST", "/alerts/{alert_id}/resolve"): SCORES,
+    ("GET", "/api/v1/alerts"): SCORES,
+    ("POST", "/api/v1/alerts/{alert_id}/acknowledge"): SCORES,
+    ("POST", "/api/v1/alerts/{alert_id}/resolve"): SCORES,
+    # the intake API: tills and apps with an intake key, never a user
+    ("POST", "/api/v1/touchpoints"): INTAKE_KEY,
+    ("POST", "/api/v1/customer-responses"): INTAKE_KEY,
+    # employee survey waves
+    ("GET", "/waves"): ANALYST,
+    ("POST", "/waves"): ANALYST,
+    ("GET", "/waves/{code}/links.csv"): ANALYST,
+    ("GET", "/waves/{code}/reminders.csv"): ANALYST,
+    ("POST", "/waves/{code}/close"): ANALYST,
+    ("GET", "/api/v1/waves"): ANALYST,
+    ("POST", "/api/v1/waves"): ANALYST,
+    ("POST", "/api/v1/waves/{code}/close"): ANALYST,
+    # the anonymous employee survey (the one-use code is the credential)
+    ("GET", "/e"): PUBLIC,
+    ("POST", "/e"): PUBLIC,
+    ("GET", "/e/thanks"): PUBLIC,
+    ("GET", "/e/{code}"): PUBLIC,
+    ("POST", "/e/{code}"): PUBLIC,
+    # the customer and touchpoint survey pages (the link key is the credential)
+    ("GET", "/r/{key}"): PUBLIC,
+    ("POST", "/r/{key}"): PUBLIC,
+    ("GET", "/r/{key}/thanks/{nonce}"): PUBLIC,
+    # survey links and their QR codes (scoped like the unit pages)
+    ("GET", "/units/{code}/survey-links"): SCORES,
+    ("POST", "/units/{code}/survey-links"): SCORES,
+    ("GET", "/survey-links/{key}.png"): SCORES,
+    ("GET", "/survey-links/{key}.svg"): SCORES,
+    ("GET", "/api/v1/units/{code}/survey-links"): SCORES,
     # documentation and plumbing
     ("GET", "/api/v1/openapi.json"): PUBLIC,
     ("GET", "/api/v1/docs"): PUBLIC,
@@ -100,11 +154,13 @@ MOUNTS = {"/static", "/static-docs"}
 @dataclass(frozen=True)
 class Probe:
     """One concrete request: ``path`` may name ``{region}``, ``{location}``, ``{team}``,
-    ``{other_region}``, ``{other_location}`` and ``{token}``/``{upload_id}`` (made by ``send``).
+    ``{other_region}``, ``{other_location}`` and what the sender's ``prepare_*`` makes
+    (``{token}``, ``{upload_id}``, ``{alert}``, ``{wave}``, ``{new_wave}``, ``{code}``,
+    ``{link}``, ``{other_link}``, ``{nonce}``).
 
     ``allowed`` get ``ok``; ``hidden`` get 404 (their role may use the route, but the unit is
-    outside their subtree); other signed-in callers 403; anonymous callers 401 (API) or a
-    303 to the login page.
+    outside their subtree); every other caller ``others`` when it is set, else: signed-in
+    callers 403, anonymous callers 401 (API) or a 303 to the login page.
     """
 
     method: str
@@ -116,6 +172,8 @@ class Probe:
     send: str = "get"
     lands: str | None = None
     """Where an allowed caller's redirect goes (a path template like ``path``)."""
+    others: int | None = None
+    """The answer to every caller neither allowed nor hidden (e.g. 404 for an unknown survey code)."""
 
     def __str__(self) -> str:
         return f"{self.method} {self.path}"
@@ -125,6 +183,8 @@ class Probe:
             return self.ok
         if role in self.hidden:
             return 404
+        if self.others is not None:
+            return self.others
         if role == ANON:
             return 401 if is_api(self.path) else 303
         return 403
@@ -227,6 +287,134 @@ PROBES: list[Probe] = [
         ANALYST,
         send="api_confirm",
     ),
+    # alerts: an alert at the unit manager's location, one at a location of another region
+    page("/alerts", SCORES),
+    page("/alerts?status=all&page=1", SCORES, route="/alerts"),
+    api("/alerts", SCORES),
+    api("/alerts?status=all&per_page=1", SCORES),
+    *[
+        Probe(
+            "POST",
+            f"{prefix}/alerts/{{alert_id}}/{action}",
+            f"{prefix}/alerts/{alert}/{action}",
+            allowed,
+            hidden=hidden,
+            ok=ok,
+            send="alert_act",
+            lands=lands,
+        )
+        for action in ("acknowledge", "resolve")
+        for prefix, ok, lands in (("", 303, "/alerts"), ("/api/v1", 200, None))
+        for alert, allowed, hidden in (
+            ("{alert}", SCORES, NOBODY),
+            ("{other_alert}", WHOLE, MANAGERS),
+            ("999999999", NOBODY, SCORES),
+        )
+    ],
+    # the intake API: an intake key gets 201, every user (session or API token) 401
+    Probe(
+        "POST", "/api/v1/touchpoints", "/api/v1/touchpoints", INTAKE_KEY, ok=201, send="intake", others=401
+    ),
+    Probe(
+        "POST",
+        "/api/v1/customer-responses",
+        "/api/v1/customer-responses",
+        INTAKE_KEY,
+        ok=201,
+        send="intake",
+        others=401,
+    ),
+    # employee survey waves (period 2019-Q1: the demo's latest period stays as it is)
+    page("/waves", ANALYST),
+    Probe("POST", "/waves", "/waves", ANALYST, ok=303, send="wave_open", lands="/waves?opened={new_wave}"),
+    page("/waves/{wave}/links.csv", ANALYST, route="/waves/{code}/links.csv", send="wave_get"),
+    page("/waves/X-NOPE/links.csv", NOBODY, hidden=ANALYST, route="/waves/{code}/links.csv"),
+    page("/waves/{wave}/reminders.csv", ANALYST, route="/waves/{code}/reminders.csv", send="wave_get"),
+    page("/waves/X-NOPE/reminders.csv", NOBODY, hidden=ANALYST, route="/waves/{code}/reminders.csv"),
+    Probe(
+        "POST",
+        "/waves/{code}/close",
+        "/waves/{wave}/close",
+        ANALYST,
+        ok=303,
+        send="wave_close",
+        lands="/waves?closed={wave}",
+    ),
+    Probe("POST", "/waves/{code}/close", "/waves/X-NOPE/close", NOBODY, hidden=ANALYST, send="post"),
+    api("/waves", ANALYST),
+    Probe("POST", "/api/v1/waves", "/api/v1/waves", ANALYST, ok=201, send="api_wave_open"),
+    Probe("POST", "/api/v1/waves/{code}/close", "/api/v1/waves/{wave}/close", ANALYST, send="wave_close"),
+    Probe(
+        "POST",
+        "/api/v1/waves/{code}/close",
+        "/api/v1/waves/X-NOPE/close",
+        NOBODY,
+        hidden=ANALYST,
+        send="post",
+    ),
+    # the anonymous employee survey: anyone with a code, signed in or not
+    page("/e", PUBLIC),
+    Probe("POST", "/e", "/e", PUBLIC, ok=303, send="kiosk", lands="/e/{code}?kiosk=1"),
+    page("/e/thanks", PUBLIC),
+    page("/e/{code}", PUBLIC, send="wave_get"),
+    page("/e/NOPE-NOPE-NOPE", NOBODY, others=404, route="/e/{code}"),
+    Probe("POST", "/e/{code}", "/e/{code}", PUBLIC, ok=303, send="employee_answer", lands="/e/thanks"),
+    # the customer survey pages: anyone with a unit's link
+    page("/r/{link}", PUBLIC, route="/r/{key}", send="links_get"),
+    page("/r/NOPE-NOPE-NOPE", NOBODY, others=404, route="/r/{key}"),
+    Probe("POST", "/r/{key}", "/r/{link}", PUBLIC, ok=303, send="customer_answer"),
+    page("/r/{link}/thanks/{nonce}", PUBLIC, route="/r/{key}/thanks/{nonce}", send="links_get"),
+    # survey links: like the unit pages (404 outside the caller's subtree)
+    page("/units/{location}/survey-links", LOCATION_VIEWERS, route="/units/{code}/survey-links"),
+    page("/units/{team}/survey-links", LOCATION_VIEWERS, route="/units/{code}/survey-links"),
+    page("/units/{other_location}/survey-links", WHOLE, hidden=MANAGERS, route="/units/{code}/survey-links"),
+    page("/units/X-NOPE/survey-links", NOBODY, hidden=SCORES, route="/units/{code}/survey-links"),
+    Probe(
+        "POST",
+        "/units/{code}/survey-links",
+        "/units/{location}/survey-links",
+        LOCATION_VIEWERS,
+        ok=303,
+        send="post",
+        lands="/units/{location}/survey-links",
+    ),
+    Probe(
+        "POST",
+        "/units/{code}/survey-links",
+        "/units/{other_location}/survey-links",
+        WHOLE,
+        hidden=MANAGERS,
+        ok=303,
+        send="post",
+        lands="/units/{other_location}/survey-links",
+    ),
+    Probe(
+        "POST", "/units/{code}/survey-links", "/units/X-NOPE/survey-links", NOBODY, hidden=SCORES, send="post"
+    ),
+    *[
+        page(
+            f"/survey-links/{key}.{kind}",
+            allowed,
+            hidden=hidden,
+            route=f"/survey-links/{{key}}.{kind}",
+            send="links_get",
+        )
+        for kind in ("png", "svg")
+        for key, allowed, hidden in (
+            ("{link}", LOCATION_VIEWERS, NOBODY),
+            ("{other_link}", WHOLE, MANAGERS),
+            ("NOPE-NOPE-NOPE", NOBODY, SCORES),
+        )
+    ],
+    api("/units/{location}/survey-links", LOCATION_VIEWERS, route="/api/v1/units/{code}/survey-links"),
+    api(
+        "/units/{other_location}/survey-links",
+        WHOLE,
+        hidden=MANAGERS,
+        route="/api/v1/units/{code}/survey-links",
+    ),
+    api("/units/X-NOPE/survey-links", NOBODY, hidden=SCORES, route="/api/v1/units/{code}/survey-links"),
+    # documentation and plumbing
     api("/openapi.json", PUBLIC),
     api("/docs", PUBLIC),
     page("/docs/oauth2-redirect", PUBLIC),
@@ -267,6 +455,8 @@ class Sender:
             name: getattr(web, name)
             for name in ("region", "location", "team", "other_region", "other_location")
         }
+        self.via = ""
+        self.codes: list[str] = []
         prepare: Callable[[], None] | None = getattr(self, f"prepare_{probe.send}", None)
         if prepare is not None:
             prepare()
@@ -277,18 +467,34 @@ class Sender:
     def lands(self) -> str | None:
         return None if self.probe.lands is None else self.probe.lands.format(**self.values)
 
-    def vias(self) -> tuple[str, ...]:
-        if is_api(self.probe.path) and self.probe.method == "GET":
+    def roles(self) -> tuple[str, ...]:
+        """Every role and anonymous callers; an intake client too where the probe lets one in."""
+        return ORDER + ((INTAKE_CLIENT,) if INTAKE_CLIENT in self.probe.allowed else ())
+
+    def vias(self, role: str) -> tuple[str, ...]:
+        if role == INTAKE_CLIENT:
+            return ("key",)
+        if is_api(self.probe.path) and (self.probe.method == "GET" or self.probe.send == "intake"):
             return ("token", "session")
         return ("token",) if is_api(self.probe.path) else ("session",)
 
     def __call__(self, role: str, via: str) -> httpx.Response:
-        client = self.callers.token(role) if via == "token" else self.callers.session(role)
+        self.via = via
+        if via == "key":
+            client = self.callers.session(ANON)  # the sender adds the intake key
+        else:
+            client = self.callers.token(role) if via == "token" else self.callers.session(role)
         method: Callable[[str, httpx.Client], httpx.Response] = getattr(self, f"send_{self.probe.send}")
         return method(role, client)
 
     def send_get(self, role: str, client: httpx.Client) -> httpx.Response:
         return client.get(self.path())
+
+    def send_post(self, role: str, client: httpx.Client) -> httpx.Response:
+        """An empty POST: a form with the session's CSRF token on pages, no body on the API."""
+        if is_api(self.probe.path):
+            return client.post(self.path())
+        return client.post(self.path(), data={"csrf_token": csrf(client)})
 
     # signing in and the account
     def send_login(self, role: str, client: httpx.Client) -> httpx.Response:
@@ -395,6 +601,145 @@ class Sender:
             assert answer.json()["result"]["inserted"] == 1, answer.text
         return answer
 
+    # alerts
+    def prepare_alert_act(self) -> None:
+        """An unhappy touchpoint (in 2019: no current results change) at the unit manager's location
+        and one at a location of another region, each raising an alert."""
+        moment = datetime(2019, 2, 1, 12, 0)
+        for name, unit in (("alert", self.web.location), ("other_alert", self.web.other_location)):
+            ids = respond(self.web.store, "touchpoint", unit, raised_at=moment, satisfaction=1)
+            assert ids, "a satisfaction of 1 raises an alert"
+            self.values[name] = str(ids[0])
+
+    def _alert_states(self) -> dict[str, tuple[Any, ...]]:
+        fields = ("status", "acknowledged_by", "resolved_by", "resolution")
+        return {
+            name: tuple(get_alert(self.web.store, int(self.values[name]))[field] for field in fields)
+            for name in ("alert", "other_alert")
+        }
+
+    def send_alert_act(self, role: str, client: httpx.Client) -> httpx.Response:
+        before = self._alert_states()
+        if is_api(self.probe.path):
+            note = {"note": "probe"} if self.path().endswith("/resolve") else None
+            answer = client.post(self.path(), json=note)
+        else:
+            answer = client.post(self.path(), data={"csrf_token": csrf(client), "note": "probe"})
+        if role in self.probe.allowed:
+            wanted = {"resolved"} if self.path().endswith("resolve") else {"acknowledged", "resolved"}
+            acted = next(name for name in ("alert", "other_alert") if f"/{self.values[name]}/" in self.path())
+            assert self._alert_states()[acted][0] in wanted, f"{role}: {self} did not act"
+        else:
+            assert self._alert_states() == before, f"{role} was refused, yet an alert changed"
+        return answer
+
+    # the intake API
+    def prepare_intake(self) -> None:
+        self.values["key"] = create_key(self.web.store, unique("probe-"), self.web.location, 1000)
+
+    def send_intake(self, role: str, client: httpx.Client) -> httpx.Response:
+        """A valid response (in 2019), with the intake key for the intake client, with the role's
+        own credentials (API token, or session cookie and CSRF token) for everyone else."""
+        moment = "2019-02-01T12:00:00Z"
+        if self.probe.path.endswith("/touchpoints"):
+            answers = {"satisfaction": 4, "ease": 6, "valued": 4}
+            body = {"unit": self.web.location, "channel": "phone", "occurred_at": moment, "answers": answers}
+        else:
+            answers = {"satisfaction": 5, "continue": 4, "recommend": 9}
+            body = {"unit": self.web.location, "channel": "app", "submitted_at": moment, "answers": answers}
+        headers = {"Idempotency-Key": uuid.uuid4().hex}
+        if role == INTAKE_CLIENT:
+            headers["Authorization"] = f"Bearer {self.values['key']}"
+        elif self.via == "session" and role != ANON:
+            headers["X-CSRF-Token"] = csrf(client)
+        answer = client.post(self.path(), json=body, headers=headers)
+        if answer.status_code == 201:
+            assert answer.json()["unit"] == self.web.location and not answer.json()["replayed"], answer.text
+        return answer
+
+    # employee survey waves (opened for 2019-Q1)
+    def _open_wave(self, unit: str) -> tuple[str, list[str]]:
+        """A new wave for ``unit``'s subtree: its code and the kiosk codes of its invitations."""
+        settings = self.web.app.state.settings
+        code = unique("AP-")
+        open_wave(self.web.store, code, unit, "2019-Q1", settings=settings)
+        return code, [row.kiosk_code for row in wave_links(self.web.store, code, settings)]
+
+    def prepare_wave_get(self) -> None:
+        self.values["wave"], codes = self._open_wave(self.web.location)
+        self.values["code"] = codes[0]
+
+    def send_wave_get(self, role: str, client: httpx.Client) -> httpx.Response:
+        answer = client.get(self.path())
+        if answer.status_code == 200 and self.path().endswith(".csv"):
+            assert answer.text.startswith("employee_code,unit_code,link,kiosk_code\n"), answer.text[:200]
+            assert f"/e/{self.values['code']}" in answer.text
+        return answer
+
+    def prepare_wave_open(self) -> None:
+        self.values["new_wave"] = unique("AP-")
+
+    def send_wave_open(self, role: str, client: httpx.Client) -> httpx.Response:
+        form = {"code": self.values["new_wave"], "unit": self.web.location, "period": "2019-Q1",
+                "threshold": "", "csrf_token": csrf(client)}  # fmt: skip
+        return client.post("/waves", data=form)
+
+    def send_api_wave_open(self, role: str, client: httpx.Client) -> httpx.Response:
+        opening = {"code": unique("AP-"), "unit": self.web.location, "period": "2019-Q1"}
+        answer = client.post("/api/v1/waves", json=opening)
+        if answer.status_code == 201:
+            assert answer.json()["code"] == opening["code"] and answer.json()["invited"] > 0, answer.text
+        return answer
+
+    def prepare_wave_close(self) -> None:
+        self.values["wave"], _codes = self._open_wave(self.web.location)
+
+    send_wave_close = send_post
+
+    # the anonymous employee survey
+    prepare_kiosk = prepare_wave_get
+
+    def send_kiosk(self, role: str, client: httpx.Client) -> httpx.Response:
+        return client.post("/e", data={"code": self.values["code"].lower()})
+
+    def prepare_employee_answer(self) -> None:
+        """A wave for the whole region: a fresh one-use code for every caller."""
+        _wave, self.codes = self._open_wave(self.web.region)
+        assert len(self.codes) > len(ORDER), "the region has enough employees for every caller"
+        self.values["code"] = self.codes.pop()
+
+    def send_employee_answer(self, role: str, client: httpx.Client) -> httpx.Response:
+        form = {key: "8" if key == "enps" else "4" for key in employee_instrument().item_keys}
+        return client.post(f"/e/{self.codes.pop()}", data=form)
+
+    # the customer survey pages and the survey links
+    def prepare_links_get(self) -> None:
+        for name, unit in (("link", self.web.location), ("other_link", self.web.other_location)):
+            links = ensure_links(self.web.store, unit)
+            self.values[name] = next(link.key for link in links if link.instrument_key == "customer")
+        self.values["nonce"] = "probe-nonce-0123456789"
+
+    def send_links_get(self, role: str, client: httpx.Client) -> httpx.Response:
+        answer = client.get(self.path())
+        kinds = {".png": "image/png", ".svg": "image/svg+xml"}
+        kind = kinds.get(self.path()[-4:])
+        if answer.status_code == 200 and kind is not None:
+            assert answer.headers["content-type"].startswith(kind), answer.headers["content-type"]
+        return answer
+
+    prepare_customer_answer = prepare_links_get
+
+    def send_customer_answer(self, role: str, client: httpx.Client) -> httpx.Response:
+        form = client.get(self.path())
+        assert form.status_code == 200, form.text[:300]
+        nonce = re.search(r'name="nonce" value="([^"]+)"', form.text)
+        assert nonce, "the survey form carries a nonce"
+        answers = {"answers.satisfaction": "5", "answers.continue": "4", "answers.recommend": "9"}
+        answer = client.post(self.path(), data={"nonce": nonce.group(1), **answers})
+        if answer.status_code == 303:
+            assert answer.headers["location"].startswith(f"{self.path()}/thanks/"), answer.headers["location"]
+        return answer
+
 
 def judge(probe: Probe, path: str, lands: str | None, role: str, answer: httpx.Response) -> str | None:
     """What is wrong with ``answer`` to ``role``, or None."""
@@ -404,7 +749,7 @@ def judge(probe: Probe, path: str, lands: str | None, role: str, answer: httpx.R
         return f"expected {expected}, got {got}: {answer.text[:200]!r}"
     location = answer.headers.get("location", "")
     if role == ANON and expected == 303 and role not in probe.allowed:
-        if location != f"/login?next={path}":
+        if location.split("?")[0] != "/login" or parse_qs(urlsplit(location).query).get("next") != [path]:
             return f"anonymous caller sent to {location!r}, not to the login page"
     elif lands is not None and role in probe.allowed:
         if location != lands:
@@ -427,8 +772,8 @@ def test_access(live_web: LiveWeb, callers: Callers, probe: Probe) -> None:
     send = Sender(live_web, callers, probe)
     path = send.path()
     failures = []
-    for role in ORDER:
-        for via in send.vias():
+    for role in send.roles():
+        for via in send.vias(role):
             answer = send(role, via)
             problem = judge(probe, path, send.lands(), role, answer)
             if problem:
@@ -511,6 +856,27 @@ def test_lists_hold_only_the_callers_subtree(
 
 def all_codes(client: httpx.Client, path: str, **params: Any) -> set[str]:
     return {item["code"] for item in all_pages(client, path, **params)}
+
+
+@pytest.mark.parametrize(
+    ("role", "root"), [("unit-manager", "location"), ("regional-manager", "region"), ("executive", None)]
+)
+def test_alert_lists_hold_only_the_callers_subtree(
+    live_web: LiveWeb, callers: Callers, role: str, root: str | None
+) -> None:
+    """The alerts of a location in another region are in no manager's list (API and page)."""
+    mine = respond(live_web.store, "touchpoint", live_web.location, satisfaction=1)[0]
+    theirs = respond(live_web.store, "touchpoint", live_web.other_location, satisfaction=1)[0]
+    listed = all_pages(callers.token(role), "/api/v1/alerts", status="all", per_page=1000)
+    ids = {item["id"] for item in listed}
+    assert mine in ids
+    assert (theirs in ids) == (root is None)
+    units = subtree(live_web, getattr(live_web, root)) if root else set(units_frame(live_web).index)
+    assert {item["unit_code"] for item in listed} <= units
+    page = callers.session(role).get("/alerts", params={"status": "all"})
+    assert page.status_code == 200
+    assert f'id="alert-{mine}"' in page.text
+    assert (f'id="alert-{theirs}"' in page.text) == (root is None)
 
 
 @pytest.mark.parametrize(

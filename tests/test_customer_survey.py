@@ -45,7 +45,7 @@ def serve_with_reward(web: LiveWeb) -> Iterator[LiveWeb]:
     server.start()
     wait_for(lambda: server.server.started, 20)
     try:
-        yield dataclasses.replace(web, url=f"http://127.0.0.1:{port}")
+        yield dataclasses.replace(web, url=f"http://127.0.0.1:{port}", app=app)
     finally:
         server.stop()
         for service in app.state.services:
@@ -83,11 +83,13 @@ def nonce_of(html: str) -> str:
 
 
 def rows(web: LiveWeb, table: sa.Table, source_key: str) -> list[Any]:
+    web.app.state.intake.flush()  # responses reach their tables from the intake journal
     with web.store.engine.connect() as connection:
         return list(connection.execute(sa.select(table).where(table.c.source_key == source_key)).all())
 
 
 def count_site_rows(web: LiveWeb, table: sa.Table) -> int:
+    web.app.state.intake.flush()
     with web.store.engine.connect() as connection:
         query = sa.select(sa.func.count()).select_from(table).where(table.c.source_key.like("0:%"))
         return int(connection.execute(query).scalar_one())

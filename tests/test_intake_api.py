@@ -32,6 +32,7 @@ def touchpoint(unit: str, satisfaction: int = 4, **more: Any) -> dict[str, Any]:
 
 
 def stored(web: LiveWeb, source_key: str) -> list[Any]:
+    web.app.state.intake.flush()  # the response tables are written from the journal
     table = schema.touchpoint_response
     with web.store.engine.connect() as connection:
         return list(connection.execute(sa.select(table).where(table.c.source_key == source_key)).all())
@@ -63,6 +64,7 @@ def test_a_touchpoint_is_stored_once_however_often_it_is_sent(web: LiveWeb) -> N
 
 
 def _all_api_rows(web: LiveWeb) -> list[Any]:
+    web.app.state.intake.flush()  # the response tables are written from the journal
     table = schema.touchpoint_response
     with web.store.engine.connect() as connection:
         return list(connection.execute(sa.select(table).where(table.c.import_id == 0)).all())
@@ -169,6 +171,7 @@ def test_a_customer_response_lands_in_the_web_wave_of_its_quarter(web: LiveWeb) 
         answer = client.post("/api/v1/customer-responses", json=body, headers={"Idempotency-Key": "c-1"})
     assert answer.status_code == 201, answer.text
     responses, waves = schema.customer_response, schema.survey_wave
+    web.app.state.intake.flush()
     with web.store.engine.connect() as connection:
         row = connection.execute(
             sa.select(responses.c.recommend, waves.c.code, waves.c.period)

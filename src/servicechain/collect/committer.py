@@ -1,14 +1,17 @@
 """Group commit: many concurrent responses, one transaction, acknowledged only after it commits.
 
 Each request hands its :class:`Submission` to one writer thread and waits. The writer
-takes everything queued (up to ``max_batch``), and in ONE transaction looks up earlier
-receipts of the same idempotency keys, stores the new responses with their receipts and
-the alerts they raise, and commits; only then does each waiting request get its receipt.
-A DuckDB file commits a few hundred times a second, so one commit per request would cap
-intake there; one commit per batch does not (figures in the README, ``bench/intake.py``).
+takes everything queued (up to ``max_batch``, after waiting ``linger`` for more) and in
+ONE transaction inserts their receipts, each carrying the checked response
+(:mod:`servicechain.collect.journal`); the receipts' primary key (client, Idempotency-Key)
+decides which requests are new. Only after the commit does each waiting request get its
+answer. A DuckDB file commits a few hundred times a second, so one commit per request
+would cap intake there; one commit per batch does not (``bench/intake.py``).
 
-Exactly once: the receipt's primary key (client, idempotency key) and the response are
-written in the same transaction, so a retry after a crash finds either both or neither.
+A second thread writes the new responses and their alerts into the response tables from
+the journal, in larger batches (:class:`~servicechain.collect.journal.Projector`), within
+0.1 s. A crash in between loses nothing: the receipts are written to the tables when the
+server starts again.
 """
 
 from __future__ import annotations
@@ -20,10 +23,10 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import sqlalchemy as sa
 
+from servicechain.collect.journal import TABLES, AlertRules, Entry, Projector, encode
 from servicechain.collect.model import Receipt, Submission
 from servicechain.collect.responses import now_utc
 from servicechain.store import Store, schema
@@ -31,13 +34,8 @@ from servicechain.store.bulk import allocate_ids, append_rows, insert_new_rows
 
 log = logging.getLogger(__name__)
 
-TABLES = {"touchpoint": schema.touchpoint_response, "customer": schema.customer_response}
-COLLECTED_IMPORT_ID = 0
-"""``import_id`` of collected responses: they come from no file."""
-
 Pending = tuple[Submission, "concurrent.futures.Future[Receipt]"]
-AlertRules = Callable[[Submission], list[dict[str, Any]]]
-"""The alerts a response raises: dicts with ``rule, summary, comment, contact`` (see collect.alerts)."""
+Barrier = tuple[None, "concurrent.futures.Future[Receipt | None]"]
 
 
 class IdBlocks:
@@ -78,17 +76,15 @@ class GroupCommitter:
     ) -> None:
         self.store = store
         self.alerts_of = alerts_of
-        self.on_alerts = on_alerts
         self.on_commit = on_commit
         self.max_batch = max_batch
         self.max_waiting = max_waiting
         self.linger = linger
         """Seconds the writer waits for more requests after the first of a batch: a commit costs
         about the same for 1 row as for 30, so a short wait buys throughput under load."""
-        self._queue: queue.SimpleQueue[Pending | None] = queue.SimpleQueue()
-        self._waves: dict[str, int] = {}
-        self._new_waves: dict[str, int] = {}
+        self._queue: queue.SimpleQueue[Pending | Barrier | None] = queue.SimpleQueue()
         self._ids = IdBlocks(store)
+        self._projector = Projector(store, alerts_of, on_alerts)
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="intake-writer", daemon=True)
         self._thread.start()
@@ -107,34 +103,49 @@ class GroupCommitter:
         self._queue.put((submission, future))
         return future
 
-    def store_now(self, submission: Submission) -> Receipt:
-        """Store one submission and wait for it (for code that is not async)."""
-        return self.submit_nowait(submission).result()
+    def flush(self) -> None:
+        """Wait until every response acknowledged so far is in the response tables."""
+        reached: concurrent.futures.Future[Receipt | None] = concurrent.futures.Future()
+        self._queue.put((None, reached))  # every request queued before is acknowledged ...
+        reached.result(timeout=60)
+        self._projector.flush()  # ... and written
 
     def close(self) -> None:
-        """Store what was accepted, then stop the writer."""
+        """Store what was accepted, write the journal into the tables, then stop."""
         self._closed = True
         self._queue.put(None)
-        self._thread.join(timeout=30)
+        self._thread.join(timeout=60)
+        self._projector.close()
 
     def _run(self) -> None:
         stopping = False
         while not stopping:
             first = self._queue.get()
-            if first is None:
-                break
-            batch = [first]
-            linger_until = time.monotonic() + self.linger
-            while len(batch) < self.max_batch:
-                try:
-                    item = self._queue.get(timeout=max(0.0, linger_until - time.monotonic()))
-                except queue.Empty:
-                    break
-                if item is None:
-                    stopping = True
-                    break
-                batch.append(item)
-            self._write(batch)
+            batch: list[Pending] = []
+            barriers: list[Barrier] = []
+            stopping = self._gather(first, batch, barriers)
+            if batch:
+                self._write(batch)
+            for _, reached in barriers:
+                reached.set_result(None)
+
+    def _gather(self, first: Pending | Barrier | None, batch: list[Pending], barriers: list[Barrier]) -> bool:
+        """Take ``first`` and what arrives within the linger; True when the writer must stop."""
+        item = first
+        linger_until = time.monotonic() + self.linger
+        while True:
+            if item is None:
+                return True
+            if item[0] is None:
+                barriers.append(item)  # type: ignore[arg-type]
+            else:
+                batch.append(item)  # type: ignore[arg-type]
+            if len(batch) >= self.max_batch:
+                return False
+            try:
+                item = self._queue.get(timeout=max(0.0, linger_until - time.monotonic()))
+            except queue.Empty:
+                return False
 
     def _write(self, batch: list[Pending]) -> None:
         try:
@@ -149,17 +160,11 @@ class GroupCommitter:
             return
         if self.on_commit is not None:
             self.on_commit()
-        raised = 0
         for (_, future), receipt in zip(batch, receipts, strict=True):
             future.set_result(receipt)
-            raised += receipt.alerts
-        if raised:
-            for listener in self.on_alerts:
-                listener()
 
     def _commit(self, submissions: list[Submission]) -> list[Receipt]:
-        """Store the batch in one transaction; a receipt per submission, in order."""
-        self._new_waves = {}
+        """Insert the batch's receipts in one transaction; a receipt per submission, in order."""
         first: dict[tuple[int, str], Submission] = {}
         for submission in submissions:
             first.setdefault((submission.client_id, submission.idempotency_key), submission)
@@ -169,85 +174,53 @@ class GroupCommitter:
             group = [submission for submission in unique if submission.kind == kind]
             for response_id, submission in zip(self._ids.take(table, len(group)), group, strict=True):
                 ids[(submission.client_id, submission.idempotency_key)] = response_id
-        with self.store.transaction() as connection:
-            stored, earlier = self._store(connection, unique, ids)
-        self._waves.update(self._new_waves)  # remembered only once committed
-        receipts = []
-        for submission in submissions:
-            key = (submission.client_id, submission.idempotency_key)
-            if key in stored and first[key] is submission:
-                receipts.append(stored[key])
-                continue
-            kind, response_id, digest = earlier.get(key) or (stored[key].kind, stored[key].response_id,
-                                                             first[key].body_hash)  # fmt: skip
-            conflict = digest != submission.body_hash or kind != submission.kind
-            receipts.append(Receipt(kind, response_id, replayed=True, conflict=conflict))
-        return receipts
-
-    def _store(
-        self, connection: sa.Connection, submissions: list[Submission], ids: dict[tuple[int, str], int]
-    ) -> tuple[dict[tuple[int, str], Receipt], dict[tuple[int, str], tuple[str, int, str]]]:
-        """Receipts first (the primary key decides which keys are new), then the new responses.
-
-        Returns the new receipts and, for keys stored before, (kind, response id, body hash).
-        """
         now = now_utc()
-        receipts: list[dict[str, object]] = [{
+        rows: list[dict[str, object]] = [{
             "client_id": s.client_id, "idempotency_key": s.idempotency_key, "kind": s.kind,
             "response_id": ids[(s.client_id, s.idempotency_key)], "body_hash": s.body_hash,
-            "received_at": now,
-        } for s in submissions]  # fmt: skip
-        new = insert_new_rows(connection, schema.intake_receipt, receipts, ("client_id", "idempotency_key"))
-        fresh = [s for s in submissions if (s.client_id, s.idempotency_key) in new]
-        earlier = _earlier_receipts(
-            connection, [s for s in submissions if (s.client_id, s.idempotency_key) not in new]
-        )
-        stored: dict[tuple[int, str], Receipt] = {}
-        alerts: list[dict[str, object]] = []
-        for kind, table in TABLES.items():
-            group = [submission for submission in fresh if submission.kind == kind]
-            if not group:
+            "received_at": now, "payload": encode(s),
+        } for s in unique]  # fmt: skip
+        new, earlier = self._insert_receipts(rows, unique)
+        receipts, entries = [], []
+        for submission in submissions:
+            key = (submission.client_id, submission.idempotency_key)
+            if key in new and first[key] is submission:
+                entries.append(Entry(submission, ids[key], now))
+                alerts = len(self.alerts_of(submission)) if self.alerts_of else 0
+                receipts.append(Receipt(submission.kind, ids[key], replayed=False, alerts=alerts))
                 continue
-            rows = []
-            for submission in group:
-                key = (submission.client_id, submission.idempotency_key)
-                row = {**submission.row, "id": ids[key], "import_id": COLLECTED_IMPORT_ID,
-                       "source_key": f"{submission.client_id}:{submission.idempotency_key}"}  # fmt: skip
-                if kind == "customer":
-                    row["wave_id"] = self._wave_id(connection, submission.extra["wave"])
-                rows.append(row)
-            append_rows(connection, table, _same_keys(rows, table))
-            for submission in group:
-                key = (submission.client_id, submission.idempotency_key)
-                raised = self.alerts_of(submission) if self.alerts_of else []
-                alerts += [{**alert, "unit_id": submission.unit_id, "source": kind, "response_id": ids[key],
-                            "raised_at": now} for alert in raised]  # fmt: skip
-                stored[key] = Receipt(kind, ids[key], replayed=False, alerts=len(raised))
-        append_rows(connection, schema.alert, _same_keys(alerts, schema.alert))
-        return stored, earlier
+            if key in new:
+                kind, response_id, digest = first[key].kind, ids[key], first[key].body_hash
+            else:
+                kind, response_id, digest = earlier[key]
+            conflict = digest != submission.body_hash or kind != submission.kind
+            receipts.append(Receipt(kind, response_id, replayed=True, conflict=conflict))
+        self._projector.add(entries)
+        return receipts
 
-    def _wave_id(self, connection: sa.Connection, code: str) -> int:
-        """The customer wave ``code``; a new one is opened (``web-2026-Q4`` has period 2026-Q4)."""
-        if code in self._waves or code in self._new_waves:
-            return self._waves.get(code) or self._new_waves[code]
-        waves = schema.survey_wave
-        found = connection.execute(sa.select(waves.c.id).where(
-            waves.c.instrument_key == "customer", waves.c.code == code)).scalar_one_or_none()  # fmt: skip
-        if found is None:
-            from servicechain.ingest.surveys import wave_period
+    def _insert_receipts(
+        self, rows: list[dict[str, object]], unique: list[Submission]
+    ) -> tuple[set[tuple[int, str]], dict[tuple[int, str], tuple[str, int, str]]]:
+        """The keys stored now, and (kind, response id, body hash) of the keys stored before.
 
-            found = int(allocate_ids(connection, waves, 1)[0])
-            connection.execute(waves.insert().values(
-                id=found, code=code, instrument_key="customer", period=wave_period(code), status="open",
-                opened_on=now_utc().date()))  # fmt: skip
-        self._new_waves[code] = int(found)
-        return int(found)
-
-
-def _same_keys(rows: list[dict[str, Any]], table: sa.Table) -> list[dict[str, Any]]:
-    """Every row with the same columns (the union of their keys, missing ones None)."""
-    names = [column.name for column in table.columns if any(column.name in row for row in rows)]
-    return [{name: row.get(name) for name in names} for row in rows]
+        A plain insert first: retries are rare, and on DuckDB ``ON CONFLICT ... RETURNING``
+        costs half as much again; when a key exists, the whole batch again with it.
+        """
+        try:
+            with self.store.transaction() as connection:
+                append_rows(connection, schema.intake_receipt, rows)
+            return {(s.client_id, s.idempotency_key) for s in unique}, {}
+        except Exception:  # a key stored before (or a real error, which the next try raises)
+            pass
+        with self.store.transaction() as connection:
+            stored = insert_new_rows(
+                connection, schema.intake_receipt, rows, ("client_id", "idempotency_key")
+            )
+            new = {(int(str(client)), str(key)) for client, key in stored}
+            earlier = _earlier_receipts(
+                connection, [s for s in unique if (s.client_id, s.idempotency_key) not in new]
+            )
+        return new, earlier
 
 
 def _earlier_receipts(

@@ -31,6 +31,7 @@ from servicechain.collect.model import Receipt, Submission
 from servicechain.collect.responses import now_utc
 from servicechain.store import Store, schema
 from servicechain.store.bulk import allocate_ids, append_rows, insert_new_rows
+from servicechain.store.engine import HeldConnection
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,7 @@ class GroupCommitter:
         about the same for 1 row as for 30, so a short wait buys throughput under load."""
         self._queue: queue.SimpleQueue[Pending | Barrier | None] = queue.SimpleQueue()
         self._ids = IdBlocks(store)
+        self._held = HeldConnection(store)
         self._projector = Projector(store, alerts_of, on_alerts)
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="intake-writer", daemon=True)
@@ -128,6 +130,7 @@ class GroupCommitter:
                 self._write(batch)
             for _, reached in barriers:
                 reached.set_result(None)
+        self._held.close()
 
     def _gather(self, first: Pending | Barrier | None, batch: list[Pending], barriers: list[Barrier]) -> bool:
         """Take ``first`` and what arrives within the linger; True when the writer must stop."""
@@ -207,12 +210,12 @@ class GroupCommitter:
         costs half as much again; when a key exists, the whole batch again with it.
         """
         try:
-            with self.store.transaction() as connection:
+            with self._held.transaction() as connection:
                 append_rows(connection, schema.intake_receipt, rows)
             return {(s.client_id, s.idempotency_key) for s in unique}, {}
         except Exception:  # a key stored before (or a real error, which the next try raises)
             pass
-        with self.store.transaction() as connection:
+        with self._held.transaction() as connection:
             stored = insert_new_rows(
                 connection, schema.intake_receipt, rows, ("client_id", "idempotency_key")
             )

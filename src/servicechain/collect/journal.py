@@ -32,6 +32,7 @@ from servicechain.collect.model import Submission
 from servicechain.collect.responses import MOMENT, now_utc
 from servicechain.store import Store, schema
 from servicechain.store.bulk import allocate_ids, append_rows, insert_new_rows
+from servicechain.store.engine import HeldConnection
 
 log = logging.getLogger(__name__)
 TABLES = {"touchpoint": schema.touchpoint_response, "customer": schema.customer_response}
@@ -91,6 +92,7 @@ class Projection:
 
     def __init__(self, store: Store, alerts_of: AlertRules | None) -> None:
         self.store, self.alerts_of = store, alerts_of
+        self.held = HeldConnection(store)
         self._waves: dict[str, int] = {}
 
     def write(self, entries: Sequence[Entry]) -> int:
@@ -99,7 +101,7 @@ class Projection:
             return 0
         new_waves: dict[str, int] = {}
         alerts: list[dict[str, object]] = []
-        with self.store.transaction() as connection:
+        with self.held.transaction() as connection:
             for kind, table in TABLES.items():
                 group = [entry for entry in entries if entry.submission.kind == kind]
                 if not group:
@@ -208,6 +210,7 @@ class Projector:
                 self._write()
             for done in flushes:
                 done.set_result(None)
+        self._projection.held.close()
 
     def _wait(self) -> float | None:
         """Seconds until the oldest pending entry is due (None: nothing pending)."""

@@ -407,7 +407,9 @@ intake_receipt = sa.Table(
     sa.Column("response_id", sa.BigInteger, nullable=False),
     sa.Column("body_hash", sa.String(64), nullable=False, comment="SHA-256 of the canonical request"),
     sa.Column("received_at", sa.DateTime, nullable=False),
-    sa.Column("payload", sa.Text, nullable=False, comment="The checked response as JSON (the intake journal)"),
+    sa.Column(
+        "payload", sa.Text, nullable=False, comment="The checked response as JSON (the intake journal)"
+    ),
     sa.PrimaryKeyConstraint("client_id", "idempotency_key"),
     comment="One row per accepted request, committed before the answer: a retry with the same key returns "
     "the stored answer; the response tables are written from here (collect.journal).",

@@ -41,12 +41,13 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy src/servicechain
 
-## make bench: import throughput and demo generation (1M and 10M responses)
+## make bench: import throughput and demo generation (1M and 10M responses), pages, intake API
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/layout.py
 	$(BIN)/python bench/scorecard.py
 	$(BIN)/python bench/web.py
+	$(BIN)/python bench/intake.py
 
 clean:
 	rm -rf $(VENV) servicechain.duckdb servicechain.duckdb.wal $(DEMO_DIR) .pytest_cache

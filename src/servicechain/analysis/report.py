@@ -138,6 +138,17 @@ def report_inputs(store: Store, *, settings: Settings | None = None,
     return ReportInputs(results, outcomes, customer_value(store))
 
 
+def latest_complete_period(rows: pd.DataFrame) -> str | None:
+    """The newest period with both employee and customer results (``period``, ``source`` rows).
+
+    Responses collected in a new quarter arrive one by one: the report, and the pages, stay
+    on the last quarter that has both sides of the chain until the new one has them too.
+    """
+    sources = rows.groupby("period")["source"].agg(set)
+    complete = sorted(str(period) for period, found in sources.items() if {"employee", "customer"} <= found)
+    return str(complete[-1]) if complete else None
+
+
 def build_report(
     store: Store,
     *,
@@ -157,10 +168,11 @@ def build_report(
     inputs = inputs or report_inputs(store, settings=settings, on_step=step)
     results = inputs.results
     check_level(results.units, level)
-    periods = sorted(set(results.table.loc[results.table["level"] == level, "period"].astype(str)))
+    rows = results.table.loc[results.table["level"] == level, ["period", "source"]].astype(str)
+    periods = sorted(set(rows["period"]))
     if not periods:
         raise UserError(f"no results for units of level {level!r} yet")
-    period = period or periods[-1]
+    period = period or latest_complete_period(rows) or periods[-1]
     if period not in periods:
         raise UserError(f"no results for period {period!r}; periods with results: {', '.join(periods[-6:])}")
     step("outcomes and Human Sigma")

@@ -64,7 +64,9 @@ def _create_engine(url: str) -> sa.Engine:
         path = Path(url.removeprefix("duckdb:///"))
         if str(path) not in ("", ":memory:") and not path.parent.exists():
             raise UserError(f"cannot create the store {path}: folder {path.parent} does not exist")
-        return sa.create_engine(url, poolclass=sa.pool.SingletonThreadPool)
+        # one DuckDB connection per thread; the web server has many threads (the request pool,
+        # the intake writers, the refresher): keep them all rather than closing the oldest
+        return sa.create_engine(url, poolclass=sa.pool.SingletonThreadPool, pool_size=256)
     return sa.create_engine(url, pool_pre_ping=True)
 
 

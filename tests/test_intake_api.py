@@ -179,3 +179,62 @@ def test_a_customer_response_lands_in_the_web_wave_of_its_quarter(web: LiveWeb) 
             .where(responses.c.id == answer.json()["id"])
         ).one()
     assert tuple(row) == (10, "web-2026-Q3", "2026-Q3")
+
+
+def test_hostile_bodies_get_clear_errors_not_500(web: LiveWeb) -> None:
+    """Control characters, dates no clock gives, deep nesting, a chunked body without a
+    Content-Length, and an employee of another subtree: each a 4xx naming the problem."""
+    key = create_key(web.store, "till", web.location, 1000)
+    with intake(web, key) as client:
+
+        def post(idem: str, **body: Any) -> httpx.Response:
+            return client.post("/api/v1/touchpoints?lang=en", json=body, headers={"Idempotency-Key": idem})
+
+        nul = post("h-1", **touchpoint(web.location, comment="a\x00b"))
+        assert nul.status_code == 422 and nul.json()["error"]["problems"][0]["field"] == "comment"
+        for moment in ("0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00", "1990-05-01T10:00:00"):
+            old = post(f"h-{moment}", **touchpoint(web.location, occurred_at=moment))
+            assert old.status_code == 422, (moment, old.text)
+        deep = client.post("/api/v1/touchpoints", content=b"[" * 8000, headers={"Idempotency-Key": "h-2"})
+        assert deep.status_code == 400
+
+        def chunks() -> Any:
+            for _ in range(40):
+                yield b" " * 1024
+
+        chunked = client.post("/api/v1/touchpoints", content=chunks(), headers={"Idempotency-Key": "h-3"})
+        assert chunked.status_code == 413
+        units, staff = schema.org_unit, schema.employee
+        with web.store.engine.connect() as connection:
+            mine = connection.execute(
+                sa.select(units.c.path).where(units.c.code == web.location)
+            ).scalar_one()
+            stranger = connection.execute(
+                sa.select(staff.c.code)
+                .join(units, units.c.id == staff.c.unit_id)
+                .where(~units.c.path.startswith(mine))
+                .limit(1)
+            ).scalar_one()
+        other = post("h-4", **touchpoint(web.location, employee=stranger))
+        assert other.status_code == 422
+        assert other.json()["error"]["problems"][0]["field"] == "employee"
+
+
+def test_a_request_that_stops_waiting_does_not_stop_the_writer(web: LiveWeb) -> None:
+    """A cancelled request (a client gone, a server stopping) must not kill the writer thread."""
+    from servicechain.collect.committer import GroupCommitter
+    from servicechain.collect.responses import check
+
+    units = web.app.state.units_directory
+    committer = GroupCommitter(web.store, linger=0.3)
+    try:
+        made = [check("touchpoint", touchpoint(web.location), units=units, client_id=999_999,
+                      idempotency_key=f"cancel-{uuid.uuid4()}") for _ in range(3)]  # fmt: skip
+        gone = committer.submit_nowait(made[0])
+        assert gone.cancel()
+        waiting = committer.submit_nowait(made[1])
+        assert waiting.result(timeout=30).replayed is False
+        assert committer.submit_nowait(made[2]).result(timeout=30).replayed is False, "the writer died"
+        committer.flush()
+    finally:
+        committer.close()

@@ -180,6 +180,26 @@ def test_closing_a_wave(store: Store, tmp_path: Path) -> None:
         waves.close_wave(store, "NOPE")
 
 
+def test_an_open_wave_shows_no_results_until_it_closes(store: Store, tmp_path: Path) -> None:
+    """Results refreshed while answers arrive one by one could be subtracted (n=7 before a
+    colleague answered, n=8 after): a wave's results appear once, when it closes."""
+    from servicechain.analysis.scorecard import unit_results
+
+    seed_big_organisation(store, tmp_path)
+    waves.open_wave(store, "MW-OPEN", "L-BIG", "2026-Q4", settings=SETTINGS)
+    for row in waves.wave_links(store, "MW-OPEN", SETTINGS)[:8]:
+        submit_employee_answers(store, row.kiosk_code, answers(4))
+    settings = SETTINGS.model_copy(update={"database_url": store.url})
+
+    def employee_rows() -> int:
+        table = unit_results(store, settings=settings).table
+        return int(((table["source"] == "employee") & (table["period"].astype(str) == "2026-Q4")).sum())
+
+    assert employee_rows() == 0, "an open wave's answers reached the results"
+    waves.close_wave(store, "MW-OPEN")
+    assert employee_rows() > 0, "a closed wave's results are shown"
+
+
 def test_counts_per_unit_only_for_units_with_enough_invitations(store: Store, tmp_path: Path) -> None:
     seed_big_organisation(store, tmp_path)
     waves.open_wave(store, "MW-U", "NL", "2026-Q4", settings=SETTINGS)

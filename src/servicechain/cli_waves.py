@@ -122,11 +122,14 @@ def reminders_command(
 @waves_app.command("close")
 def close_command(code: Annotated[str, typer.Argument(help="The wave.")]) -> None:
     """Close a wave: its links stop accepting answers."""
+    from servicechain.cli_web import refresh_results
     from servicechain.collect.waves import close_wave
 
     with _user_errors():
-        wave = close_wave(_open(), code)
-    console.print(f"wave {wave.code} is closed: {wave.answered} of {wave.invited} answered", highlight=False)
+        store = _open()
+        wave = close_wave(store, code)
+        console.print(f"wave {wave.code} closed: {wave.answered} of {wave.invited} answered", highlight=False)
+        refresh_results(store)  # its results appear in the dashboards now
 
 
 def register(app: typer.Typer) -> None:

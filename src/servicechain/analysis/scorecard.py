@@ -116,7 +116,7 @@ def engagement_ratios(table: pd.DataFrame, catalogue: dict[str, Measure]) -> pd.
         bottom = bottom.reindex(top.index)
         if top.empty:
             continue
-        a, b = top["total"] / 100.0, bottom["total"] / 100.0
+        a, b = top["total"].astype(float) / 100.0, bottom["total"].astype(float) / 100.0  # floats: b may be 0
         low, high = ratio_interval(a, b)
         ratio = (a / b).where(b > 0)  # nobody actively disengaged: no ratio
         rows = top.reset_index().assign(

@@ -23,6 +23,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -126,11 +127,23 @@ class GroupCommitter:
             batch: list[Pending] = []
             barriers: list[Barrier] = []
             stopping = self._gather(first, batch, barriers)
-            if batch:
-                self._write(batch)
+            try:
+                if batch:
+                    self._write(batch)
+            except Exception:  # the writer must outlive any one batch
+                log.exception("the intake writer failed on a batch of %d", len(batch))
+                for _, future in batch:
+                    _settle(future, error=RuntimeError("not stored"))
             for _, reached in barriers:
-                reached.set_result(None)
+                _settle(reached, None)
         self._held.close()
+        while True:  # requests that came in while the writer stopped: they hear so
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is not None:
+                _settle(item[1], error=Overloaded("the server is stopping"))
 
     def _gather(self, first: Pending | Barrier | None, batch: list[Pending], barriers: list[Barrier]) -> bool:
         """Take ``first`` and what arrives within the linger; True when the writer must stop."""
@@ -154,17 +167,17 @@ class GroupCommitter:
         try:
             receipts = self._commit([submission for submission, _ in batch])
         except Exception as error:
-            if len(batch) > 1:  # one bad apple (or a race with another process): one by one
+            if len(batch) > 1:  # one bad apple (or a connection that broke): one by one
                 for pending in batch:
                     self._write([pending])
                 return
             log.exception("could not store a collected response")
-            batch[0][1].set_exception(error)
+            _settle(batch[0][1], error=error)
             return
         if self.on_commit is not None:
             self.on_commit()
         for (_, future), receipt in zip(batch, receipts, strict=True):
-            future.set_result(receipt)
+            _settle(future, receipt)
 
     def _commit(self, submissions: list[Submission]) -> list[Receipt]:
         """Insert the batch's receipts in one transaction; a receipt per submission, in order."""
@@ -224,6 +237,17 @@ class GroupCommitter:
                 connection, [s for s in unique if (s.client_id, s.idempotency_key) not in new]
             )
         return new, earlier
+
+
+def _settle(future: concurrent.futures.Future[Any], result: Any = None, *, error: BaseException | None = None
+            ) -> None:  # fmt: skip
+    """Give a waiting request its answer, unless it stopped waiting (a cancelled request)."""
+    if not future.set_running_or_notify_cancel():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
 
 
 def _earlier_receipts(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import threading
 import time
@@ -23,7 +24,9 @@ from servicechain.errors import UserError
 from servicechain.store import Store, schema
 
 CACHE_SECONDS = 5.0
+MAX_CACHED = 10_000
 PREFIX = "sci"
+_PREFIX_FORMAT = re.compile(r"[0-9a-f]{8}")
 
 
 @dataclass(frozen=True)
@@ -104,12 +107,14 @@ class KeyRing:
         """The active client of ``key``, or None."""
         if not key:
             return None
-        parts = key.split("_")
-        if len(parts) < 3 or parts[0] != PREFIX:
+        parts = key.split("_", 2)
+        if len(parts) < 3 or parts[0] != PREFIX or not _PREFIX_FORMAT.fullmatch(parts[1]):
             return None
         prefix = parts[1]
         cached = self._clients.get(prefix)
         if cached is None or time.monotonic() - cached[0] > CACHE_SECONDS:
+            if len(self._clients) >= MAX_CACHED:  # random prefixes must not grow memory without end
+                self._clients.clear()
             with self._store.engine.connect() as connection:
                 row = connection.execute(_select().where(schema.intake_client.c.prefix == prefix)).first()
             cached = (time.monotonic(), IntakeClient(**row._mapping) if row else None)

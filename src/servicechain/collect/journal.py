@@ -21,6 +21,7 @@ import json
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -168,6 +169,7 @@ class Projector:
         self._on_alerts = on_alerts
         self._queue: queue.SimpleQueue[list[Entry] | Flush | None] = queue.SimpleQueue()
         self._pending: list[Entry] = orphans(store)  # left by a server that stopped abruptly
+        self._pause, self._backoff_until = 0.0, 0.0
         self._thread = threading.Thread(target=self._run, name="intake-projector", daemon=True)
         self._thread.start()
 
@@ -209,25 +211,46 @@ class Projector:
             if flushes or stopping or len(self._pending) >= MAX_ROWS or self._wait() == 0:
                 self._write()
             for done in flushes:
-                done.set_result(None)
+                if self._pending:
+                    done.set_exception(RuntimeError(f"{len(self._pending)} responses wait for the store"))
+                else:
+                    done.set_result(None)
         self._projection.held.close()
 
     def _wait(self) -> float | None:
         """Seconds until the oldest pending entry is due (None: nothing pending)."""
         if not self._pending:
             return None
-        return max(0.0, MAX_DELAY - (now_utc() - self._pending[0].received_at).total_seconds())
+        due = max(0.0, MAX_DELAY - (now_utc() - self._pending[0].received_at).total_seconds())
+        return max(due, self._backoff_until - time.monotonic())
 
     def _write(self) -> None:
-        if not self._pending:
+        """Write the pending entries; when that fails, one by one: an entry that fails alone is
+        left in its receipt (logged; tried again at the next start), and when every one fails
+        the store is away, so all wait, with a growing pause between tries."""
+        if not self._pending or time.monotonic() < self._backoff_until:
             return
         try:
             raised = self._projection.write(self._pending)
+            written, failed = self._pending, list[Entry]()
         except Exception:
-            log.exception("could not write %d collected responses into their tables; will retry",
-                          len(self._pending))  # fmt: skip
+            raised, written, failed = 0, [], []
+            for entry in self._pending:
+                try:
+                    raised += self._projection.write([entry])
+                    written.append(entry)
+                except Exception:
+                    failed.append(entry)
+        if failed and not written:
+            self._pause = min(30.0, self._pause * 2 or 0.5)
+            self._backoff_until = time.monotonic() + self._pause
+            log.error("could not write %d collected responses into their tables; next try in %.1f s",
+                      len(failed), self._pause)  # fmt: skip
             return
-        self._pending = []
+        for entry in failed:
+            log.error("could not write collected %s response %d into its table; its receipt keeps it",
+                      entry.submission.kind, entry.response_id)  # fmt: skip
+        self._pending, self._pause, self._backoff_until = [], 0.0, 0.0
         if raised:
             for listener in self._on_alerts:
                 listener()

@@ -79,7 +79,7 @@ def message(alert: dict[str, Any], rules: dict[str, AlertRule], settings: Settin
     rule_name = rule.name(language) if rule else alert["rule"]
     unit = alert["unit_name"]
     mail = EmailMessage()
-    mail["Subject"] = text["subject"].format(unit=unit, rule=rule_name)
+    mail["Subject"] = " ".join(text["subject"].format(unit=unit, rule=rule_name).split())  # no line breaks
     mail["From"] = settings.smtp_from
     mail["To"] = ", ".join(to)
     mail["Date"] = formatdate(localtime=False)

@@ -29,7 +29,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from servicechain.accounts.audit import now as utc_now
-from servicechain.collect.mail import MailFailed, send_alert_mail
+from servicechain.collect.mail import send_alert_mail
 from servicechain.collect.rules import AlertRule, load_rules
 from servicechain.settings import Settings
 from servicechain.store import Store, schema
@@ -85,7 +85,9 @@ def webhook_body(alert: dict[str, Any], rules: dict[str, AlertRule], settings: S
 def post_webhook(settings: Settings, body: bytes) -> None:
     """POST ``body`` to the webhook, signed; WebhookFailed unless it answers 2xx."""
     assert settings.alert_webhook_url is not None
-    secret = settings.alert_webhook_secret or settings.secret_key
+    secret = settings.alert_webhook_secret
+    if not secret:  # never the secret key: whoever verifies the webhook could then forge sessions
+        raise WebhookFailed("set SERVICECHAIN_ALERT_WEBHOOK_SECRET: the receiver checks signatures with it")
     request = urllib.request.Request(settings.alert_webhook_url, data=body, method="POST", headers={
         "Content-Type": "application/json", "User-Agent": "servicechain-alerts",
         "X-Servicechain-Signature": signature(secret, body, int(time.time()))})  # fmt: skip
@@ -136,13 +138,13 @@ def _send(connection: sa.Connection, alert: dict[str, Any], settings: Settings, 
         try:
             post_webhook(settings, webhook_body(alert, rules, settings))
             done["webhook_sent_at"] = now
-        except WebhookFailed as error:
+        except Exception as error:  # whatever went wrong, it is recorded and tried again later
             problems.append(f"webhook: {error}")
     if settings.smtp_host and alert["email_sent_at"] is None:
         try:
             send_alert_mail(connection, alert, rules, settings)
             done["email_sent_at"] = now
-        except MailFailed as error:
+        except Exception as error:  # a refused address, a header the mail library rejects, ...
             problems.append(f"e-mail: {error}")
     return done, problems
 

@@ -8,14 +8,15 @@ into the same shape) becomes a :class:`~servicechain.collect.model.Submission`, 
      "answers": {"satisfaction": 2, "ease": 5, "valued": null},
      "employee": "E0042", "comment": "...", "contact": "06 1234 5678"}
 
-Customer responses use ``submitted_at`` instead of ``occurred_at``, an optional ``wave``
-code (default ``web-<quarter>``), and their instrument's items.
+Customer responses use ``submitted_at`` instead of ``occurred_at`` and their instrument's
+items; they belong to the wave ``web-<quarter>`` of that moment.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import UTC, datetime, timedelta
@@ -31,15 +32,19 @@ MAX_COMMENT = 2000
 MAX_CONTACT = 320
 MAX_KEY = 100
 """Longest Idempotency-Key: it is stored in source_key (128 characters) after the client id."""
+EARLIEST = datetime(2000, 1, 1)
+"""Moments before this are typing errors (or a till whose clock was never set)."""
 FUTURE_SLACK = timedelta(minutes=5)
 """Clocks of tills differ: a moment up to five minutes ahead is accepted as now."""
 
 _COMMON = {"unit", "channel", "answers", "comment", "contact"}
 FIELDS: dict[str, set[str]] = {
     "touchpoint": _COMMON | {"occurred_at", "employee"},
-    "customer": _COMMON | {"submitted_at", "wave"},
+    "customer": _COMMON | {"submitted_at"},
 }
 MOMENT = {"touchpoint": "occurred_at", "customer": "submitted_at"}
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""Characters no person types (PostgreSQL refuses NUL in text); line breaks and tabs are fine."""
 
 
 @dataclass(frozen=True)
@@ -86,10 +91,16 @@ def _moment(value: Any, name: str, problems: list[Problem]) -> datetime:
     except ValueError:
         problems.append(Problem(name, N_("an ISO 8601 date and time, e.g. 2026-11-23T10:15:00+01:00")))
         return now_utc()
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    try:
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:  # year 1 or 9999 moved across midnight by its time zone
+        problems.append(Problem(name, N_("an ISO 8601 date and time, e.g. 2026-11-23T10:15:00+01:00")))
+        return now_utc()
     if moment > now_utc() + FUTURE_SLACK:
         problems.append(Problem(name, N_("lies in the future")))
+    elif moment < EARLIEST:
+        problems.append(Problem(name, N_("lies before {year}"), {"year": EARLIEST.year}))
     return moment
 
 
@@ -128,6 +139,8 @@ def _text(body: dict[str, Any], name: str, limit: int, problems: list[Problem]) 
         return None
     if len(value) > limit:
         problems.append(Problem(name, N_("at most {limit} characters"), {"limit": limit}))
+    elif CONTROL.search(value):
+        problems.append(Problem(name, N_("contains control characters")))
     return value.strip() or None
 
 
@@ -162,9 +175,9 @@ def check(
     row.update({"comment": comment, MOMENT[kind]: moment})
     extra: dict[str, Any] = {}
     if kind == "touchpoint":
-        row["employee_id"] = _employee(body.get("employee"), units, problems)
+        row["employee_id"] = _employee(body.get("employee"), units, scope, problems)
     else:
-        extra["wave"] = _wave(body.get("wave"), moment, problems)
+        extra["wave"] = f"web-{quarter(moment)}"
     if problems:
         raise Invalid(problems)
     assert unit is not None
@@ -187,7 +200,7 @@ def _unit(code: Any, units: UnitDirectory, scope: str | None, problems: list[Pro
 
 def _channel(kind: Kind, instrument: Instrument, value: Any, problems: list[Problem]) -> str | None:
     if not instrument.channels:
-        if value is not None and (not isinstance(value, str) or len(value) > 32):
+        if value is not None and (not isinstance(value, str) or len(value) > 32 or CONTROL.search(value)):
             problems.append(Problem("channel", N_("at most {limit} characters"), {"limit": 32}))
             return None
         return value  # type: ignore[no-any-return]
@@ -199,19 +212,12 @@ def _channel(kind: Kind, instrument: Instrument, value: Any, problems: list[Prob
     return str(value)
 
 
-def _employee(code: Any, units: UnitDirectory, problems: list[Problem]) -> int | None:
+def _employee(code: Any, units: UnitDirectory, scope: str | None, problems: list[Problem]) -> int | None:
     if code is None or code == "":
         return None
-    employee = units.employee(code) if isinstance(code, str) else None
-    if employee is None:
-        problems.append(Problem("employee", N_("unknown employee code")))
-    return employee
-
-
-def _wave(code: Any, moment: datetime, problems: list[Problem]) -> str:
-    if code is None or code == "":
-        return f"web-{quarter(moment)}"
-    if not isinstance(code, str) or len(code) > 64:
-        problems.append(Problem("wave", N_("at most {limit} characters"), {"limit": 64}))
-        return ""
-    return code
+    found = units.employee(code) if isinstance(code, str) else None
+    unit = units.unit_by_id(found[1]) if found else None
+    if found is None or unit is None or (scope is not None and not unit.path.startswith(scope)):
+        problems.append(Problem("employee", N_("unknown employee code, or not one this key may send for")))
+        return None
+    return found[0]

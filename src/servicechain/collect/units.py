@@ -12,6 +12,8 @@ from servicechain.store import Store, schema
 
 RELOAD_AFTER_SECONDS = 5.0
 """An unknown code reloads the units at most this often (bad codes must not hammer the store)."""
+REFRESH_SECONDS = 60.0
+"""Known codes are read again this often: a unit moved to another region moves out of scopes."""
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,7 @@ class UnitDirectory:
         self._lock = threading.Lock()
         self._units: dict[str, UnitRef] = {}
         self._by_id: dict[int, UnitRef] = {}
-        self._employees: dict[str, int] = {}
+        self._employees: dict[str, tuple[int, int]] = {}
         self._loaded_at = -RELOAD_AFTER_SECONDS
 
     def _reload(self) -> None:
@@ -41,14 +43,20 @@ class UnitDirectory:
         units, employees = schema.org_unit, schema.employee
         with self._store.engine.connect() as connection:
             rows = connection.execute(sa.select(units.c.id, units.c.code, units.c.path)).all()
-            staff = connection.execute(sa.select(employees.c.code, employees.c.id)).all()
+            staff = connection.execute(sa.select(employees.c.code, employees.c.id, employees.c.unit_id)).all()
         self._units = {row.code: UnitRef(int(row.id), row.code, row.path) for row in rows}
         self._by_id = {ref.id: ref for ref in self._units.values()}
-        self._employees = {row.code: int(row.id) for row in staff}
+        self._employees = {row.code: (int(row.id), int(row.unit_id)) for row in staff}
         self._loaded_at = now
+
+    def _fresh(self) -> None:
+        if time.monotonic() - self._loaded_at > REFRESH_SECONDS:
+            with self._lock:
+                self._reload()
 
     def unit(self, code: str) -> UnitRef | None:
         """The unit with this code, or None."""
+        self._fresh()
         found = self._units.get(code)
         if found is None:
             with self._lock:
@@ -58,6 +66,7 @@ class UnitDirectory:
 
     def unit_by_id(self, unit_id: int) -> UnitRef | None:
         """The unit with this id, or None."""
+        self._fresh()
         found = self._by_id.get(unit_id)
         if found is None:
             with self._lock:
@@ -65,8 +74,9 @@ class UnitDirectory:
                 found = self._by_id.get(unit_id)
         return found
 
-    def employee(self, code: str) -> int | None:
-        """The id of the employee with this code, or None."""
+    def employee(self, code: str) -> tuple[int, int] | None:
+        """``(id, unit id)`` of the employee with this code, or None."""
+        self._fresh()
         found = self._employees.get(code)
         if found is None:
             with self._lock:

@@ -75,6 +75,8 @@ def sums_query(
 ) -> tuple[ir.Table, list[Measure]]:
     """The Ibis expression of one source's sums per (ancestor unit, wave or quarter)."""
     raw = backend.table(spec.table)
+    if spec.table == "employee_response":  # an open wave shows nothing yet (see published_only)
+        raw = published_only(backend, raw)
     if spec.by_wave:
         rows, measures, sums = spec.scorer(raw, instrument, ["unit_id", "wave_id", spec.moment])
         keys = {"wave_id": rows.wave_id}
@@ -90,6 +92,18 @@ def sums_query(
     rolled.update({name: joined[name].max() for name in dated})
     query = joined.group_by(unit_id=joined.ancestor_id, **{k: joined[k] for k in keys}).aggregate(**rolled)
     return query, measures
+
+
+def published_only(backend: SQLBackend, raw: ir.Table) -> ir.Table:
+    """Employee responses of closed waves only.
+
+    While a wave is open its answers arrive one by one; results refreshed in between would
+    let anyone who saw who answered subtract two snapshots and read that person's answers.
+    So a wave's results appear once, when it closes (imported waves are closed).
+    """
+    waves = backend.table("survey_wave")
+    closed = waves.filter(waves.status != "open").select(wave_id=waves.id)
+    return raw.semi_join(closed, "wave_id")
 
 
 _COMPILED: dict[tuple[str, SourceSpec, str], tuple[str, list[Measure]]] = {}

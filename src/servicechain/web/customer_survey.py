@@ -23,6 +23,7 @@ from servicechain.collect.model import SITE_CLIENT
 from servicechain.collect.responses import Invalid, Problem, check
 from servicechain.store import schema
 from servicechain.web import survey_form, survey_links
+from servicechain.web.bodies import read_form
 from servicechain.web.i18n import LANGUAGES, N_, translator
 from servicechain.web.render import environment
 from servicechain.web.survey_form import FormNonces, SubmissionThrottle, reward_code
@@ -110,10 +111,9 @@ async def survey_answer(request: Request, key: str) -> Response:
         return _notice(request, 429, N_("A moment, please"),
                        N_("Many answers came from your address just now. Please try again in a minute."),
                        {"Retry-After": str(wait)})  # fmt: skip
-    if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
+    given = await read_form(request, MAX_FORM_BYTES)
+    if given is None:
         return _notice(request, 413, N_("A moment, please"), N_("This form is too large to be sent."))
-    form = await request.form()
-    given = {name: value for name, value in form.items() if isinstance(value, str)}
     nonce = state.survey_nonces.open(given.get("nonce", ""), link.key)
     if nonce is None:
         top = N_("This form has expired or did not come from this site. Your answers are kept: please send "

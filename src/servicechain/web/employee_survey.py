@@ -30,9 +30,13 @@ from servicechain.collect.answers import (
     submit_employee_answers,
 )
 from servicechain.collect.tokens import format_token, normalise_token
+from servicechain.web.bodies import read_form
 from servicechain.web.i18n import LANGUAGES, N_, Formats, translator
 from servicechain.web.render import environment
 from servicechain.web.session import store_of
+
+MAX_FORM_BYTES = 64 * 1024
+"""25 answers and a comment of 2,000 characters take a few KB; more is not a survey."""
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter()
@@ -57,6 +61,8 @@ REFUSALS = {
                 "in your name.")),
     "closed": (410, N_("This survey is closed"),
                N_("Thank you for wanting to take part. Answers are no longer accepted for this survey.")),
+    "too_large": (413, N_("This form is too large to be sent"),
+                  N_("Shorten the comment and send the form again.")),
 }  # fmt: skip
 
 
@@ -168,7 +174,7 @@ def kiosk(request: Request) -> Response:
 @router.post("/e")
 async def kiosk_code(request: Request) -> Response:
     """A typed code: to its survey, or the form again with a kind message."""
-    form = await request.form()
+    form = await read_form(request, MAX_FORM_BYTES) or {}
     typed = str(form.get("code") or "")
     token = normalise_token(typed)
     error = None
@@ -204,7 +210,10 @@ def survey(request: Request, code: str, kiosk: str | None = None) -> Response:
 @router.post("/e/{code}")
 async def answer(request: Request, code: str) -> Response:
     """Store the answers (one use), then the thank-you page; invalid answers: the form again."""
-    form = {key: str(value) for key, value in (await request.form()).items()}
+    read = await read_form(request, MAX_FORM_BYTES)
+    if read is None:
+        return _refusal(request, "too_large", kiosk=False)
+    form = read
     kiosk = form.get("kiosk") == "1"
     language = form.get("lang") if form.get("lang") in LANGUAGES else None
     answers, problems = parse_form(form)
@@ -220,7 +229,6 @@ async def answer(request: Request, code: str) -> Response:
         kept = {key: value for key, value in form.items() if key not in ("comment", "kiosk", "lang")}
         return _survey_page(request, code, kiosk=kiosk, answers=kept, comment=comment,
                             problems=invalid.problems, language=language)  # fmt: skip
-    request.app.state.refresher.note_collected()  # in the dashboards within their max age
     response = RedirectResponse("/e/thanks" + ("?kiosk=1" if kiosk else ""), status_code=303)
     response.headers["Referrer-Policy"] = "no-referrer"
     return response

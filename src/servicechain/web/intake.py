@@ -18,12 +18,13 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from servicechain.collect.committer import AlertRules, GroupCommitter, Overloaded
+from servicechain.collect.committer import AlertRules, GroupCommitter
 from servicechain.collect.intake_keys import IntakeClient, KeyRing
 from servicechain.collect.model import Kind, Receipt, Submission
 from servicechain.collect.responses import MAX_KEY, Invalid, Problem, check
 from servicechain.collect.units import UnitDirectory
 from servicechain.settings import Settings
+from servicechain.web.bodies import read_body
 from servicechain.web.i18n import LANGUAGES, N_, translator
 
 router = APIRouter()
@@ -156,12 +157,12 @@ async def _intake(request: Request, kind: Kind) -> JSONResponse:
     if not key or len(key) > MAX_KEY:
         message = N_("Send an Idempotency-Key header (1 to {limit} characters) and the same key on a retry.")
         return _error(request, 400, message, limit=MAX_KEY)
-    if int(request.headers.get("content-length") or 0) > MAX_BODY_BYTES:
+    raw = await read_body(request, MAX_BODY_BYTES)
+    if raw is None:
         return _error(request, 413, N_("The body is larger than {limit} KB."), limit=MAX_BODY_BYTES // 1024)
-    raw = await request.body()
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return _error(request, 400, N_("The body is not valid JSON."))
     try:
         submission = check(kind, body, units=state.units_directory, client_id=client.id, idempotency_key=key,
@@ -171,7 +172,7 @@ async def _intake(request: Request, kind: Kind) -> JSONResponse:
     committer: GroupCommitter = state.intake
     try:
         receipt = await committer.submit(submission)
-    except Overloaded:
+    except Exception:  # overloaded, stopping, or the store failed: nothing was stored, so retry
         return _error(request, 503, N_("Busy storing responses; retry in a second."), {"Retry-After": "1"})
     if receipt.conflict:
         return _error(request, 422, N_("This Idempotency-Key was used before for a different request."))

@@ -37,6 +37,7 @@ class Refresher:
         self._thread: threading.Thread | None = None
         self._failed_at = 0.0
         self.last_error: str | None = None
+        self._forced = False
         self.collected_at: datetime | None = None
         """When this server last stored a collected response (UTC, naive)."""
 
@@ -66,11 +67,20 @@ class Refresher:
         with self._lock:
             newest = latest_snapshot(self.store)
             info = newest if newest is not None and not is_stale(self.store, newest) else None
-            if info is None or self._collected_since(info):
+            if info is None or self._collected_since(info) or self._forced:
+                self._forced = False
                 info = refresh(self.store, settings=self.settings)
         if self.cache is not None:
             self.cache.get(self.store)
         return info
+
+    def rebuild_soon(self) -> None:
+        """Start a background rebuild now (a wave closed: its results may be shown)."""
+        self._forced = True
+        with self._state:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="servicechain-refresh", daemon=True)
+                self._thread.start()
 
     def ensure_fresh(self, snapshot: SnapshotInfo | None) -> bool:
         """Start a background rebuild when an import is newer than ``snapshot``; True when one runs."""

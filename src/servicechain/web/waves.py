@@ -152,6 +152,7 @@ def close(request: Request, code: str, csrf_token: Annotated[str, Form()] = "") 
             raise NotFound(N_("There is no employee survey wave {code}."), code=code) from error
         return _page(request, status=400, error=_message(request, error))
     log_event(store_of(request), user.email, "wave_close", code, client_of(request))
+    request.app.state.refresher.rebuild_soon()  # the wave's results may be shown now
     return RedirectResponse(f"/waves?closed={code}", status_code=303)
 
 
@@ -207,4 +208,5 @@ def api_close(request: Request, code: str) -> Any:
             raise NotFound(N_("There is no employee survey wave {code}."), code=code) from error
         return _api_error(request, 409, error)
     log_event(store_of(request), user.email, "wave_close", code, client_of(request))
+    request.app.state.refresher.rebuild_soon()
     return wave.as_json()

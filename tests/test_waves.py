@@ -345,6 +345,15 @@ def test_nothing_stored_or_logged_links_a_code_to_an_answer(store: Store, tmp_pa
     key_tau = kendalltau(range(len(by_position)), [row.source_key for row in by_position]).statistic
     assert abs(id_tau) < 0.6 and abs(key_tau) < 0.6, (id_tau, key_tau)
     assert all(0 < row.id < 2**62 for row in stored)
+    # 2b. nor is their physical order (DuckDB rowid, PostgreSQL ctid), and on PostgreSQL every
+    # answer of the unit carries the last transaction's xmin
+    place, version = ("ctid", "xmin::text") if store.dialect == "postgresql" else ("rowid", "0")
+    with store.engine.connect() as connection:
+        query = f"SELECT comment, {version} AS v FROM employee_response WHERE wave_id = :w ORDER BY {place}"
+        physical = connection.execute(sa.text(query), {"w": wave.id}).all()
+    laid = [position_of[row.comment] for row in physical]
+    assert abs(kendalltau(range(len(laid)), laid).statistic) < 0.6, "rows lie in answering order"
+    assert len({row.v for row in physical}) == 1
     # 3. the day of answering is the wave's opening day for all
     assert {row.submitted_on for row in stored} == {wave.opened_on}
     # 4. the invitations tell only whether, and their physical order and versions not the use order
@@ -447,7 +456,7 @@ def test_the_waves_commands(store: Store, tmp_path: Path) -> None:
     reminded = cli("waves", "reminders", "MW-CLI", "--out", "reminders.csv", cwd=tmp_path, db=url)
     assert reminded.returncode == 0 and len((tmp_path / "reminders.csv").read_text().splitlines()) == 4
     closed = cli("waves", "close", "MW-CLI", cwd=tmp_path, db=url)
-    assert closed.returncode == 0 and "1 of 4 answered" in closed.stdout
+    assert closed.returncode == 0 and "1 of 4 answered" in closed.stdout, closed.stderr[-3000:]
     assert cli("waves", "close", "MW-CLI", cwd=tmp_path, db=url).returncode == 2
     assert cli("waves", "links", "NOPE", "--out", "x.csv", cwd=tmp_path, db=url).returncode == 2
 

@@ -9,6 +9,7 @@ completely (5) against somewhat (3) satisfied customers, beside the published fi
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from servicechain.metrics.customer_value import VALUES
@@ -24,6 +25,8 @@ def segment_premiums(value: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for name in VALUES:
         n, total, squares = segments[f"{name}_n"], segments[f"{name}_sum"], segments[f"{name}_sq"]
+        if not n.sum():  # no customer with both answers and this value yet
+            continue
         overall = total.sum() / n.sum()
         summary = describe(n, total, squares).assign(count=n.to_numpy())
         for group, row in summary.iterrows():
@@ -38,6 +41,8 @@ def segment_premiums(value: pd.DataFrame) -> pd.DataFrame:
 def satisfaction_revenue_ratio(value: pd.DataFrame, high: int = 5, low: int = 3) -> dict[str, float]:
     """Mean revenue of customers with satisfaction ``high`` divided by those with ``low``."""
     levels = value[value["by"] == "satisfaction"].set_index("group")
-    mean = levels["revenue_sum"] / levels["revenue_n"]
-    return {"ratio": float(mean.get(high, float("nan")) / mean.get(low, float("nan"))),
+    with np.errstate(all="ignore"):  # none at a level yet: no ratio
+        mean = levels["revenue_sum"].astype(float) / levels["revenue_n"].astype(float)
+        ratio = np.float64(mean.get(high, np.nan)) / np.float64(mean.get(low, np.nan))
+    return {"ratio": float(ratio) if np.isfinite(ratio) else float("nan"),
             "published": PUBLISHED_SATISFACTION_RATIO}  # fmt: skip

@@ -67,7 +67,8 @@ def chain_models(
             slope(data.dropna(subset=["attachment"]), "ee_shrunk", "attachment", n_boot=n_boot, seed=seed)
         ),
     }
-    growth = data.dropna(subset=["revenue_growth", "engagement_index"])
+    needed = ["revenue_growth", "engagement_index"]  # absent until financials are imported
+    growth = data.dropna(subset=needed) if set(needed) <= set(data.columns) else data.iloc[:0]
     if growth["unit_id"].nunique() >= 5:
         models["mediation"] = asdict(
             mediation(growth, "engagement_index", "ce_index", "revenue_growth", n_boot=n_boot, seed=seed)

@@ -201,3 +201,31 @@ def _store_answer(connection: sa.Connection, code: str, answers: dict[str, int |
         id=1 + secrets.randbelow(2**62 - 1), source_key=secrets.token_hex(32), wave_id=row.wave_id,
         unit_id=row.unit_id, submitted_on=row.opened_on, comment=comment, import_id=0,
         **{key: answers.get(key) for key in employee_instrument().item_keys}))  # fmt: skip
+    _shuffle_group(connection, row.wave_id, row.unit_id)
+
+
+def _shuffle_group(connection: sa.Connection, wave_id: int, unit_id: int) -> None:
+    """Deal the answers of this wave and unit (those collected here) over their rows again, at random.
+
+    A new row lands at the end of the table (DuckDB's ``rowid``, PostgreSQL's ``ctid``), so
+    physical order would tell which answer came last; together with who left the reminders
+    list in between, that names the person. After the deal, the last row holds any answer
+    of the unit, and on PostgreSQL every row of the unit is rewritten (same ``xmin``), in
+    random order.
+    """
+    responses = schema.employee_response
+    of_group = sa.and_(
+        responses.c.wave_id == wave_id, responses.c.unit_id == unit_id, responses.c.import_id == 0
+    )
+    rows = [dict(found) for found in connection.execute(sa.select(responses).where(of_group)).mappings()]
+    fixed = {"id", "source_key"}  # random per row, unrelated to the answer: they stay with their row
+    contents = [{name: value for name, value in found.items() if name not in fixed} for found in rows]
+    deal = secrets.SystemRandom()
+    deal.shuffle(contents)
+    slots = [found["id"] for found in rows]
+    deal.shuffle(slots)
+    update = responses.update().where(responses.c.id == sa.bindparam("slot"))
+    for slot, content in zip(slots, contents, strict=True):
+        connection.execute(
+            update.values(**{name: sa.bindparam(name) for name in content}), {"slot": slot, **content}
+        )

@@ -35,8 +35,9 @@ def unit_outcomes(store: Store) -> pd.DataFrame:
     """One row per unit and quarter with the outcome columns (see the module docstring)."""
     with store.engine.connect() as connection:
         kpis = read_frame(connection, "SELECT unit_id, period, metric, value FROM unit_kpi")
-    if kpis.empty:  # no financials imported yet
-        return pd.DataFrame({"unit_id": pd.Series(dtype="int64"), "period": pd.Series(dtype=object)})
+    if kpis.empty:  # no financials imported yet: the outcome columns, empty
+        empty = {name: pd.Series(dtype="float64") for name in (*SUMMED, *AVERAGED, *OUTCOMES)}
+        return pd.DataFrame({"unit_id": pd.Series(dtype="int64"), "period": pd.Series(dtype=object), **empty})
     kpis = kpis.assign(quarter=quarter_of(kpis["period"]), monthly=kpis["period"].str.len() == 7)
     kpis = kpis.dropna(subset=["quarter"])
     grouped = kpis.groupby(["unit_id", "quarter", "metric"])
@@ -56,6 +57,9 @@ def unit_outcomes(store: Store) -> pd.DataFrame:
         growth = table["revenue"] / previous - 1
         table["revenue_growth"] = growth.where(table["complete"] & previous_complete & _consecutive(table))
         table = table.drop(columns="complete")
+    for name in (*SUMMED, *AVERAGED, *OUTCOMES):  # a metric never imported: its column, empty
+        if name not in table.columns:
+            table[name] = np.nan
     return table.rename(columns={"quarter": "period"}).reset_index(drop=True)
 
 

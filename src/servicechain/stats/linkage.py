@@ -70,7 +70,8 @@ def _moments(
     k, g = z.shape[1], int(codes.max()) + 1 if len(z) else 0
     per_cluster = np.zeros((g, k * k))
     np.add.at(per_cluster, codes, np.einsum("ni,nj->nij", z, z).reshape(len(z), k * k))
-    counts = np.random.default_rng(seed).multinomial(g, np.full(g, 1 / g), n_boot)  # clusters drawn
+    rng = np.random.default_rng(seed)  # clusters drawn; none at all: every replicate empty too
+    counts = rng.multinomial(g, np.full(g, 1 / g), n_boot) if g else np.zeros((n_boot, 0))
     m = np.concatenate([per_cluster.sum(axis=0)[None], counts @ per_cluster]).reshape(-1, k, k)
     with np.errstate(all="ignore"):  # remove the (weighted) means: S = sum z z' - n zbar zbar'
         scatter = m[:, 1:, 1:] - m[:, 1:, :1] * m[:, :1, 1:] / m[:, :1, :1]

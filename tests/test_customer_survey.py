@@ -333,6 +333,10 @@ def test_a_low_score_raises_an_alert_with_the_contact(site: LiveWeb) -> None:
                                                            alert.c.source == "touchpoint")).all()  # fmt: skip
     assert [row.rule for row in raised] == ["unhappy_touchpoint"]
     assert raised[0].contact == "bel mij: 06 9999 0000" and raised[0].unit_id == response.unit_id
+    with site.store.engine.connect() as connection:
+        journal = connection.execute(sa.select(schema.intake_receipt.c.payload).where(
+            schema.intake_receipt.c.response_id == response.id)).scalar_one()  # fmt: skip
+    assert "06 9999 0000" not in journal, "the contact is kept on the alert only"
 
 
 # --- the command line -------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -115,6 +115,7 @@ class Projection:
                                     "response_id": entry.response_id, "raised_at": entry.received_at}
                                    for alert in self.alerts_of(entry.submission)]  # fmt: skip
             append_rows(connection, schema.alert, _same_keys(alerts, schema.alert))
+            _forget_contacts(connection, entries)
         self._waves.update(new_waves)  # remembered only once committed
         return len(alerts)
 
@@ -143,6 +144,21 @@ class Projection:
                 opened_on=now_utc().date()))  # fmt: skip
         new_waves[code] = int(found)
         return int(found)
+
+
+def _forget_contacts(connection: sa.Connection, entries: Sequence[Entry]) -> None:
+    """A customer's call-back contact is kept on the alert only: once written, the journal
+    forgets it (few customers leave one, so this is a handful of updates)."""
+    receipt = schema.intake_receipt
+    for entry in entries:
+        submission = entry.submission
+        if submission.contact:
+            connection.execute(
+                receipt.update()
+                .where(receipt.c.client_id == submission.client_id,
+                       receipt.c.idempotency_key == submission.idempotency_key)
+                .values(payload=encode(replace(submission, contact=None)))
+            )  # fmt: skip
 
 
 def _same_keys(rows: list[dict[str, Any]], table: sa.Table) -> list[dict[str, Any]]:

@@ -114,7 +114,7 @@ def test_webhook_signed_and_retried_after_a_500(organisation: Store) -> None:
 def test_back_off_then_give_up(organisation: Store, caplog: pytest.LogCaptureFixture) -> None:
     hook = Hook([503])
     try:
-        settings = settings_for(organisation, alert_webhook_url=hook.url)
+        settings = settings_for(organisation, alert_webhook_url=hook.url, alert_webhook_secret=SECRET)
         respond(organisation, "customer", "L-AMF", recommend=0)
         assert send_pending(organisation, settings, retry_base=3600).failures == 1
         waiting = send_pending(organisation, settings, retry_base=3600)
@@ -124,9 +124,20 @@ def test_back_off_then_give_up(organisation: Store, caplog: pytest.LogCaptureFix
             send_pending(organisation, settings, retry_base=0, max_attempts=3)
         assert len(hook.received) == 3 and list_alerts(organisation)[0]["attempts"] == 3
         assert "giving up after 3 attempts (webhook: HTTP 503)" in caplog.text
-        # the signature key defaults to the secret key
         headers, body = hook.received[0]
-        assert verify(headers["X-Servicechain-Signature"], body, "the-app-secret-0123456789")
+        assert verify(headers["X-Servicechain-Signature"], body, SECRET)
+    finally:
+        hook.close()
+
+
+def test_no_webhook_without_its_own_secret(organisation: Store, caplog: pytest.LogCaptureFixture) -> None:
+    """Never signed with the secret key: whoever checks the webhook could then sign sessions."""
+    hook = Hook([200])
+    try:
+        settings = settings_for(organisation, alert_webhook_url=hook.url)
+        respond(organisation, "customer", "L-AMF", recommend=0)
+        assert send_pending(organisation, settings, retry_base=0, max_attempts=1).failures == 1
+        assert hook.received == [] and "ALERT_WEBHOOK_SECRET" in caplog.text
     finally:
         hook.close()
 
@@ -219,7 +230,8 @@ def test_dispatcher_sends_what_was_left_before_a_restart_and_wakes_for_new_alert
 ) -> None:
     inbox, port = smtp
     hook = Hook([200])
-    settings = settings_for(organisation, alert_webhook_url=hook.url, smtp_host="127.0.0.1", smtp_port=port,
+    settings = settings_for(organisation, alert_webhook_url=hook.url, alert_webhook_secret=SECRET,
+                            smtp_host="127.0.0.1", smtp_port=port,
                             smtp_starttls=False, alert_email_to=["cx@example.nl"])  # fmt: skip
     [left] = respond(organisation, "customer", "L-UTR", recommend=2)  # raised while no server ran
     dispatcher = AlertDispatcher(organisation, settings, poll_seconds=600, retry_base=0.1)

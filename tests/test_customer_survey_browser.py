@@ -115,6 +115,7 @@ def test_a_touchpoint_survey_on_a_phone_without_javascript(browser: Any, site: L
     finally:
         context.close()
     table = schema.touchpoint_response
+    site.app.state.intake.flush()  # responses reach their tables from the intake journal
     with site.store.engine.connect() as connection:
         row = connection.execute(sa.select(table).where(table.c.source_key.like(f"0:r:%:{nonce}"))).one()
     assert (row.satisfaction, row.ease, row.valued, row.channel) == (4, 6, 4, "phone")
@@ -152,6 +153,7 @@ def test_the_full_customer_survey_on_a_phone(browser: Any, site: LiveWeb) -> Non
         context.close()
     assert errors == []
     table = schema.customer_response
+    site.app.state.intake.flush()  # responses reach their tables from the intake journal
     with site.store.engine.connect() as connection:
         row = connection.execute(sa.select(table).where(table.c.source_key.like(f"0:r:%:{nonce}"))).one()
     assert (row.satisfaction, row._mapping["continue"], row.recommend, row.confidence_competent) == (

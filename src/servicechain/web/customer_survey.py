@@ -17,7 +17,6 @@ import sqlalchemy as sa
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from servicechain.collect.committer import Overloaded
 from servicechain.collect.links import Link, find_link
 from servicechain.collect.model import SITE_CLIENT
 from servicechain.collect.responses import Invalid, Problem, check
@@ -131,7 +130,7 @@ async def survey_answer(request: Request, key: str) -> Response:
                      status=422)  # fmt: skip
     try:
         await state.intake.submit(submission)
-    except Overloaded:
+    except Exception:  # busy, stopping, or the store failed: nothing stored, the customer may resend
         return _notice(request, 503, N_("A moment, please"),
                        N_("We are very busy storing answers. Please send the form again in a few seconds."),
                        {"Retry-After": "5"})  # fmt: skip

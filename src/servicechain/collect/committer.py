@@ -10,7 +10,7 @@ would cap intake there; one commit per batch does not (``bench/intake.py``).
 
 A second thread writes the new responses and their alerts into the response tables from
 the journal, in larger batches (:class:`~servicechain.collect.journal.Projector`), within
-0.1 s. A crash in between loses nothing: the receipts are written to the tables when the
+0.25 s. A crash in between loses nothing: the receipts are written to the tables when the
 server starts again.
 """
 

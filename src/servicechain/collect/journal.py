@@ -39,8 +39,8 @@ log = logging.getLogger(__name__)
 TABLES = {"touchpoint": schema.touchpoint_response, "customer": schema.customer_response}
 COLLECTED_IMPORT_ID = 0
 """``import_id`` of collected responses: they come from no file."""
-MAX_DELAY = 0.1
-MAX_ROWS = 1000
+MAX_DELAY = 0.25
+MAX_ROWS = 2000
 
 AlertRules = Callable[[Submission], list[dict[str, Any]]]
 """The alerts a response raises: dicts with ``rule, summary, comment, contact`` (see collect.alerts)."""
@@ -96,8 +96,12 @@ class Projection:
         self.held = HeldConnection(store)
         self._waves: dict[str, int] = {}
 
-    def write(self, entries: Sequence[Entry]) -> int:
-        """Store ``entries`` in one transaction (those already stored are skipped); alerts raised."""
+    def write(self, entries: Sequence[Entry], *, careful: bool = False) -> int:
+        """Store ``entries`` in one transaction; their alerts raised; how many alerts.
+
+        ``careful``: skip responses stored already (after a crash, or by another server that
+        recovered the same receipts); otherwise a plain insert, which a stored id refuses.
+        """
         if not entries:
             return 0
         new_waves: dict[str, int] = {}
@@ -107,8 +111,12 @@ class Projection:
                 group = [entry for entry in entries if entry.submission.kind == kind]
                 if not group:
                     continue
-                rows = [self._row(connection, entry, new_waves) for entry in group]
-                stored = insert_new_rows(connection, table, _same_keys(rows, table), ("id",))
+                rows = _same_keys([self._row(connection, entry, new_waves) for entry in group], table)
+                if careful:
+                    stored = insert_new_rows(connection, table, rows, ("id",))
+                else:
+                    append_rows(connection, table, rows)
+                    stored = {(entry.response_id,) for entry in group}
                 for entry in group:
                     if (entry.response_id,) in stored and self.alerts_of is not None:
                         alerts += [{**alert, "unit_id": entry.submission.unit_id, "source": kind,
@@ -185,6 +193,7 @@ class Projector:
         self._on_alerts = on_alerts
         self._queue: queue.SimpleQueue[list[Entry] | Flush | None] = queue.SimpleQueue()
         self._pending: list[Entry] = orphans(store)  # left by a server that stopped abruptly
+        self._careful = bool(self._pending)  # another server may be recovering them too
         self._pause, self._backoff_until = 0.0, 0.0
         self._thread = threading.Thread(target=self._run, name="intake-projector", daemon=True)
         self._thread.start()
@@ -247,13 +256,17 @@ class Projector:
         if not self._pending or time.monotonic() < self._backoff_until:
             return
         try:
-            raised = self._projection.write(self._pending)
+            try:
+                raised = self._projection.write(self._pending, careful=self._careful)
+            except Exception:  # some stored already (a recovery): skip those
+                raised = self._projection.write(self._pending, careful=True)
             written, failed = self._pending, list[Entry]()
+            self._careful = False
         except Exception:
             raised, written, failed = 0, [], []
             for entry in self._pending:
                 try:
-                    raised += self._projection.write([entry])
+                    raised += self._projection.write([entry], careful=True)
                     written.append(entry)
                 except Exception:
                     failed.append(entry)

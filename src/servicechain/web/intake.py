@@ -23,7 +23,6 @@ from servicechain.collect.intake_keys import IntakeClient, KeyRing
 from servicechain.collect.model import Kind, Receipt, Submission
 from servicechain.collect.responses import MAX_KEY, Invalid, Problem, check
 from servicechain.collect.units import UnitDirectory
-from servicechain.settings import Settings
 from servicechain.web.bodies import read_body
 from servicechain.web.i18n import LANGUAGES, N_, translator
 
@@ -96,13 +95,13 @@ def _timing(started: float) -> str:
 
 def install(app: FastAPI) -> None:
     """The unit directory, the key ring and the group-commit writer of this application."""
-    store, settings = app.state.store, app.state.settings
+    store = app.state.store
     app.state.alert_listeners = []
     app.state.units_directory = UnitDirectory(store)
     app.state.key_ring = KeyRing(store)
     app.state.intake = GroupCommitter(
         store,
-        alerts_of=alert_rules(settings),
+        alerts_of=alert_rules(app),
         on_alerts=app.state.alert_listeners,
         on_commit=app.state.refresher.note_collected,
     )
@@ -110,12 +109,14 @@ def install(app: FastAPI) -> None:
     app.add_middleware(IntakeFastPath)
 
 
-def alert_rules(settings: Settings) -> AlertRules:
-    """The closed-loop rules of the settings: the committer stores the alerts they raise with
-    the response, in the same transaction."""
+def alert_rules(app: FastAPI) -> AlertRules:
+    """The closed-loop rules of the settings (read once for the app: the alerts page names them
+    too); the projector stores the alerts they raise with their responses."""
     from servicechain.collect.alerts import evaluate, load_rules
 
-    rules = load_rules(settings.alert_rules)
+    if getattr(app.state, "alert_rules", None) is None:
+        app.state.alert_rules = load_rules(app.state.settings.alert_rules)
+    rules = app.state.alert_rules
     return lambda submission: evaluate(rules, submission)
 
 

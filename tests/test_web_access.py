@@ -146,6 +146,10 @@ ROUTE_RULES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/docs/oauth2-redirect"): PUBLIC,
     ("GET", "/static-vendor/plotly.min.js"): PUBLIC,
     ("GET", "/healthz"): PUBLIC,
+    # action plans (act issue: web/plans.py)
+    # end of action plans
+    # customer-centricity scan (act issue: web/scan.py)
+    # end of scan
 }
 MOUNTS = {"/static", "/static-docs"}
 """Static files (style sheet, script, Swagger UI assets): public, not in the table."""
@@ -420,6 +424,10 @@ PROBES: list[Probe] = [
     page("/docs/oauth2-redirect", PUBLIC),
     page("/static-vendor/plotly.min.js", PUBLIC),
     page("/healthz", PUBLIC),
+    # action plans probes
+    # end of action plans probes
+    # scan probes
+    # end of scan probes
 ]
 ORDER = (ANON, "executive", "regional-manager", "unit-manager", "employee", "analyst")
 """Analysts last: the others' refused confirm/discard must leave the analyst's upload pending."""

@@ -438,3 +438,36 @@ alert = sa.Table(
     sa.Index(None, "unit_id", "resolved_at"),
     comment="Closed loop: a response that meets an alert rule, for the unit's manager to act on.",
 )
+
+# --- acting on the results: action plans, the customer-centricity scan (servicechain.act) -----
+
+action_plan = sa.Table(
+    "action_plan",
+    metadata,
+    _id("action_plan"),
+    sa.Column("unit_id", sa.BigInteger, nullable=False),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("owner_email", sa.String(320), nullable=False, comment="Who is accountable for it"),
+    sa.Column("measure", sa.String(64), nullable=False, comment="The scorecard measure it should move"),
+    sa.Column("baseline_period", sa.String(16), comment="The period its baseline was read from"),
+    sa.Column("baseline", sa.Double, comment="The unit's value of the measure when the plan was made"),
+    sa.Column("target", sa.Double, nullable=False),
+    sa.Column("due_on", sa.Date, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, comment="open, in_progress, done or dropped"),
+    sa.Column("notes", sa.Text),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("created_by", sa.String(320), nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Index(None, "unit_id", "status"),
+    comment="What a unit's manager will do about a measure, by when, and whether it worked.",
+)
+
+scan_response = sa.Table(
+    "scan_response",
+    metadata,
+    _id("scan_response"),
+    sa.Column("respondent_email", sa.String(320), nullable=False),
+    sa.Column("submitted_at", sa.DateTime, nullable=False),
+    sa.Column("answers", sa.Text, nullable=False, comment="JSON {statement key: 1..5}"),
+    comment="Answers of the management team to the customer-centricity scan (one row per submission).",
+)

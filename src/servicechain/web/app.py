@@ -204,6 +204,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
         imports,
         intake,
         pages,
+        plans,
+        scan,
         waves,
     )
 
@@ -211,7 +213,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     app.include_router(pages.router)
     app.include_router(imports.router)
     app.include_router(api.router, prefix=API_PREFIX)
-    for collection in (intake, waves, employee_survey, customer_survey, alerts):
+    for collection in (intake, waves, employee_survey, customer_survey, alerts, plans, scan):
         collection.install(app)
         app.include_router(collection.router)
         app.include_router(collection.api_router, prefix=API_PREFIX)

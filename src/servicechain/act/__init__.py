@@ -1,0 +1,2 @@
+"""Acting on the results: action plans, the customer-centricity scan (more to come: ideas,
+recognition, incentive rules)."""

@@ -147,8 +147,20 @@ ROUTE_RULES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/static-vendor/plotly.min.js"): PUBLIC,
     ("GET", "/healthz"): PUBLIC,
     # action plans (act issue: web/plans.py)
+    ("GET", "/plans"): SCORES,
+    ("POST", "/plans"): SCORES,
+    ("POST", "/plans/{plan_id}"): SCORES,
+    ("GET", "/api/v1/plans"): SCORES,
+    ("POST", "/api/v1/plans"): SCORES,
+    ("POST", "/api/v1/plans/{plan_id}"): SCORES,
     # end of action plans
     # customer-centricity scan (act issue: web/scan.py)
+    ("GET", "/scan"): WHOLE | {"regional-manager"},
+    ("POST", "/scan"): WHOLE | {"regional-manager"},
+    ("GET", "/scan/result"): WHOLE | {"regional-manager"},
+    ("GET", "/api/v1/scan"): WHOLE | {"regional-manager"},
+    ("POST", "/api/v1/scan"): WHOLE | {"regional-manager"},
+    ("GET", "/api/v1/scan/result"): WHOLE | {"regional-manager"},
     # end of scan
 }
 MOUNTS = {"/static", "/static-docs"}
@@ -424,9 +436,45 @@ PROBES: list[Probe] = [
     page("/docs/oauth2-redirect", PUBLIC),
     page("/static-vendor/plotly.min.js", PUBLIC),
     page("/healthz", PUBLIC),
-    # action plans probes
+    # action plans probes: a plan at the unit manager's location, one at a location of another region
+    page("/plans", SCORES),
+    page("/plans?status=all&unit={location}", SCORES, route="/plans"),
+    page("/plans?unit={other_location}", WHOLE, hidden=MANAGERS, route="/plans"),
+    api("/plans", SCORES),
+    api("/plans?status=all&per_page=1&overdue=true", SCORES),
+    api("/plans?unit={other_location}", WHOLE, hidden=MANAGERS, route="/api/v1/plans"),
+    *[
+        Probe("POST", route, route, allowed, hidden=hidden, ok=ok, send=f"plan_create_{which}")
+        for route, ok in (("/plans", 303), ("/api/v1/plans", 201))
+        for which, allowed, hidden in (("mine", SCORES, NOBODY), ("other", WHOLE, MANAGERS))
+    ],
+    *[
+        Probe(
+            "POST",
+            f"{prefix}/plans/{{plan_id}}",
+            f"{prefix}/plans/{plan}",
+            allowed,
+            hidden=hidden,
+            ok=ok,
+            send="plan_update",
+            lands=f"/plans#plan-{plan}" if not prefix else None,
+        )
+        for prefix, ok in (("", 303), ("/api/v1", 200))
+        for plan, allowed, hidden in (
+            ("{plan}", SCORES, NOBODY),
+            ("{other_plan}", WHOLE, MANAGERS),
+            ("999999999", NOBODY, SCORES),
+        )
+    ],
     # end of action plans probes
     # scan probes
+    # (the management team: executives, analysts, regional managers; unit managers and employees 403)
+    page("/scan", REGION_VIEWERS),
+    page("/scan/result", REGION_VIEWERS),
+    api("/scan", REGION_VIEWERS),
+    api("/scan/result", REGION_VIEWERS),
+    Probe("POST", "/scan", "/scan", REGION_VIEWERS, ok=303, send="scan_answer", lands="/scan/result"),
+    Probe("POST", "/api/v1/scan", "/api/v1/scan", REGION_VIEWERS, ok=201, send="scan_answer"),
     # end of scan probes
 ]
 ORDER = (ANON, "executive", "regional-manager", "unit-manager", "employee", "analyst")
@@ -746,6 +794,80 @@ class Sender:
         answer = client.post(self.path(), data={"nonce": nonce.group(1), **answers})
         if answer.status_code == 303:
             assert answer.headers["location"].startswith(f"{self.path()}/thanks/"), answer.headers["location"]
+        return answer
+
+
+    # the customer-centricity scan
+    def send_scan_answer(self, role: str, client: httpx.Client) -> httpx.Response:
+        """Every statement answered 3: an allowed caller's submission is stored, a refused one's not."""
+        import sqlalchemy as sa
+
+        from servicechain.act.scan import questionnaire
+        from servicechain.store import schema as tables
+
+        def stored() -> int:
+            query = sa.select(sa.func.count()).select_from(tables.scan_response)
+            with self.web.store.engine.connect() as connection:
+                return int(connection.execute(query).scalar_one())
+
+        before = stored()
+        answers = {key: 3 for key in questionnaire().keys}
+        if is_api(self.probe.path):
+            answer = client.post(self.path(), json={"answers": answers})
+        else:
+            answer = client.post(self.path(), data={"csrf_token": csrf(client), **answers})
+        assert stored() == before + (role in self.probe.allowed), f"{role}: {self} stored wrongly"
+        return answer
+
+    # action plans
+    def _plan_count(self) -> int:
+        from servicechain.act.plans import list_plans
+
+        return len(list_plans(self.web.store, status="all"))
+
+    def _plan_create(self, client: httpx.Client, unit: str, role: str) -> httpx.Response:
+        before = self._plan_count()
+        fields = {"unit": unit, "title": "probe", "owner": "probe@example.nl", "measure": "ce_index",
+                  "due_on": "2099-12-31"}  # fmt: skip
+        if is_api(self.probe.path):
+            answer = client.post(self.path(), json=fields | {"target": 4.0})
+        else:
+            answer = client.post(self.path(), data=fields | {"target": "4", "csrf_token": csrf(client)})
+        assert self._plan_count() == before + (role in self.probe.allowed), f"{role}: {self} stored wrongly"
+        return answer
+
+    def send_plan_create_mine(self, role: str, client: httpx.Client) -> httpx.Response:
+        return self._plan_create(client, self.web.location, role)
+
+    def send_plan_create_other(self, role: str, client: httpx.Client) -> httpx.Response:
+        return self._plan_create(client, self.web.other_location, role)
+
+    def prepare_plan_update(self) -> None:
+        from servicechain.act.plans import create_plan
+
+        for name, unit in (("plan", self.web.location), ("other_plan", self.web.other_location)):
+            plan = create_plan(self.web.store, unit, "probe", "probe@example.nl", "ce_index", 4.0,
+                               datetime(2099, 12, 31).date(), None, "probe@example.nl")  # fmt: skip
+            self.values[name] = str(plan["id"])
+
+    def send_plan_update(self, role: str, client: httpx.Client) -> httpx.Response:
+        from servicechain.act.plans import get_plan
+
+        def notes() -> dict[str, Any]:
+            names = ("plan", "other_plan")
+            return {name: get_plan(self.web.store, int(self.values[name]))["notes"] for name in names}
+
+        before = notes()
+        wanted = f"probe by {role}"
+        if is_api(self.probe.path):
+            answer = client.post(self.path(), json={"notes": wanted})
+        else:
+            answer = client.post(self.path(), data={"notes": wanted, "csrf_token": csrf(client)})
+        if role in self.probe.allowed:
+            acted = "plan" if self.path().endswith(f"/{self.values['plan']}") else "other_plan"
+            assert notes()[acted] == wanted, f"{role}: {self} did not change the plan"
+        else:
+            assert notes() == before, f"{role} was refused, yet a plan changed"
         return answer
 
 

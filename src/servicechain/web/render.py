@@ -47,9 +47,12 @@ def navigation(request: Request, _: Any) -> list[dict[str, str]]:
         from servicechain.web.alerts import nav_item  # the alerts page renders through this module
 
         items.append(nav_item(request, user, _))
+        items.append({"href": "/plans", "label": _("Action plans")})  # act issue: action plans
     if imports_files(user.role):
         items.append({"href": "/imports", "label": _("Imports")})
         items.append({"href": "/waves", "label": _("Survey waves")})
+    if sees_everything(user.role) or user.role == "regional-manager":  # the scan: the management team
+        items.append({"href": "/scan", "label": _("Scan")})
     items.append({"href": "/me", "label": _("Account")})
     return items
 

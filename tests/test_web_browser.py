@@ -20,7 +20,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from test_report_html import CHROMIUM, browser_available
-from web_support import PASSWORD, LiveWeb, sign_in
+from web_support import PASSWORD, LiveWeb, serve_demo, sign_in
 
 from servicechain.accounts.roles import ROLE_LABELS
 from servicechain.accounts.users import add_user, find_user, set_language
@@ -216,6 +216,17 @@ def shrink_png(path: Path) -> None:
     with Image.open(path) as image:
         small = image.convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE)
     small.save(path)
+
+
+@pytest.fixture(scope="module")
+def live_web(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveWeb]:
+    """A demo server of this module's own: the screenshots in docs/ show the demo as `make demo`
+    makes it, without the answers and alerts other test modules add to the shared server."""
+    from conftest import fresh_store
+
+    folder = tmp_path_factory.mktemp("screens")
+    with fresh_store(request, "duckdb", folder) as store, serve_demo(store) as web:
+        yield web
 
 
 @pytest.fixture(scope="module")

@@ -465,28 +465,30 @@ def test_the_waves_commands(store: Store, tmp_path: Path) -> None:
 def test_the_physical_layout_of_invitations_does_not_depend_on_who_answered(
     store: Store, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    """Two databases, the same wave: answering 20 different codes in different orders leaves every
-    invitation of the unit at the same place (ctid) with the same version count, so the table's
-    physical state tells how many answered, never who or in which order."""
+    """Two databases, the same wave, 20 codes answered in different orders: in both, the
+    invitations' physical order (ctid) is unrelated to the order of use, and every invitation
+    of the unit carries the last answer's xmin. (The exact ctids also depend on when
+    PostgreSQL prunes old row versions, which other transactions in the cluster decide.)"""
     from conftest import fresh_store
 
-    def answer_some(target: Store, seed: int) -> list[tuple[int, str]]:
+    def answer_some(target: Store, seed: int) -> None:
         seed_big_organisation(target, tmp_path / str(seed))
-        with target.transaction() as connection:
-            connection.exec_driver_sql("ALTER TABLE survey_invitation SET (autovacuum_enabled = false)")
         waves.open_wave(target, "MW-L", "L-BIG", "2026-Q4", settings=SETTINGS)
         codes = [row.kiosk_code for row in waves.wave_links(target, "MW-L", SETTINGS)]
-        for code in random.Random(seed).sample(codes, 20):
+        used = random.Random(seed).sample(codes, 20)
+        for code in used:
             submit_employee_answers(target, code, answers())
+        position = {token_hash(normalise_token(code) or ""): place for place, code in enumerate(used)}
         with target.engine.connect() as connection:
             rows = connection.exec_driver_sql(
-                "SELECT id, ctid::text FROM survey_invitation ORDER BY ctid"
+                "SELECT token_hash, used, xmin::text FROM survey_invitation ORDER BY ctid"
             ).all()
-        return [(row[0], row[1]) for row in rows]
+        laid = [position[row[0]] for row in rows if row[1]]
+        assert len(laid) == 20 and len({row[2] for row in rows}) == 1
+        assert abs(kendalltau(range(len(laid)), laid).statistic) < 0.6, laid
 
     (tmp_path / "1").mkdir()
     (tmp_path / "2").mkdir()
-    first = answer_some(store, 1)
+    answer_some(store, 1)
     with fresh_store(request, "postgresql", tmp_path) as other:
-        second = answer_some(other, 2)
-    assert first == second
+        answer_some(other, 2)

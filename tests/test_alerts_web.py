@@ -4,13 +4,11 @@ acknowledging and resolving an alert in chromium."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 from alert_helpers import respond
-from test_report_html import CHROMIUM, browser_available
 from test_web_browser import VIEWPORT, Tab
 from web_helpers import Callers, all_pages, csrf
 from web_support import LiveWeb
@@ -101,19 +99,6 @@ def test_api_lists_paginates_and_acts(live_web: LiveWeb, callers: Callers) -> No
     assert session.post(f"/api/v1/alerts/{theirs}/acknowledge").status_code == 403
     answer = session.post(f"/api/v1/alerts/{theirs}/acknowledge", headers={"X-CSRF-Token": csrf(session)})
     assert answer.status_code == 200 and answer.json()["status"] == "acknowledged"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    browser_available()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def test_unit_manager_acknowledges_and_resolves_in_the_browser(live_web: LiveWeb, browser: Any) -> None:

@@ -4,13 +4,11 @@ manager making a plan from the unit's focus areas in chromium that the executive
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from test_report_html import CHROMIUM, browser_available
 from test_web_browser import VIEWPORT, Tab
 from web_helpers import Callers, all_pages, csrf
 from web_support import LiveWeb
@@ -192,19 +190,6 @@ def test_api_lists_makes_and_updates_plans(live_web: LiveWeb, callers: Callers) 
         f"/api/v1/plans/{theirs}", json={"status": "dropped"}, headers={"X-CSRF-Token": csrf(session)}
     )
     assert answer.status_code == 200 and answer.json()["status"] == "dropped"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    browser_available()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def test_a_unit_manager_plans_from_a_focus_area_and_the_executive_sees_it(

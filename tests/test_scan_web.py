@@ -4,11 +4,9 @@ executive filling it in in chromium."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from test_report_html import CHROMIUM, browser_available
 from test_web_browser import VIEWPORT, Tab
 from web_helpers import Callers, csrf
 from web_support import LiveWeb
@@ -46,8 +44,11 @@ def test_api_scores_the_latest_answers_of_the_team(request: pytest.FixtureReques
     first = callers.token("executive").post("/api/v1/scan", json={"answers": answers(5)})
     assert first.status_code == 201, first.text
     others = answers(4, measurement=[2, 2, 2, 2])
-    sent = {"executive": answers(3, measurement=[1, 1, 1, 1], accountability=[5, 5, 5, 1]),
-            "analyst": others, "regional-manager": others}
+    sent = {
+        "executive": answers(3, measurement=[1, 1, 1, 1], accountability=[5, 5, 5, 1]),
+        "analyst": others,
+        "regional-manager": others,
+    }
     for role, given in sent.items():
         answer = callers.token(role).post("/api/v1/scan?lang=en", json={"answers": given})
         assert answer.status_code == 201, answer.text
@@ -131,19 +132,6 @@ def test_result_page_in_dutch_and_english(callers: Callers) -> None:
     assert "Result of the customer-centricity scan" in english and "Measurement" in english
     assert ranks(dutch) == ranks(english) and len(ranks(english)) == 6
     assert "What servicechain offers" in english and 'href="/linkage"' in english
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    browser_available()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def test_executive_fills_in_the_scan_in_the_browser(live_web: LiveWeb, callers: Callers, browser: Any

@@ -4,11 +4,8 @@ JavaScript switched off, sees the thank-you page, and a second visit of the link
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-from test_report_html import CHROMIUM, browser_available
 from web_support import SECRET, LiveWeb
 
 from servicechain.collect.answers import employee_instrument
@@ -18,19 +15,6 @@ from servicechain.web.i18n import translator
 
 PHONE = {"width": 390, "height": 844}
 NL = translator("nl")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    browser_available()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def test_an_employee_answers_on_a_phone_without_javascript(browser: Any, live_web: LiveWeb) -> None:

@@ -19,7 +19,6 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
-from test_report_html import CHROMIUM, browser_available
 from web_support import PASSWORD, LiveWeb, serve_demo, sign_in
 
 from servicechain.accounts.roles import ROLE_LABELS
@@ -227,19 +226,6 @@ def live_web(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     folder = tmp_path_factory.mktemp("screens")
     with fresh_store(request, "duckdb", folder) as store, serve_demo(store) as web:
         yield web
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    browser_available()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.fixture

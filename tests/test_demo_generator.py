@@ -45,7 +45,7 @@ ATTACHMENT = CUSTOMER_ITEMS[3:]
 CONTRACT = {
     "units": ["unit_code", "name", "kind", "parent_code", "manager_employee_code"],
     "employees": ["employee_code", "unit_code", "role", "is_manager", "customer_facing",
-                  "hired_on", "left_on"],
+                  "hired_on", "left_on", "first_name", "last_name"],
     "customers": ["customer_code", "home_unit_code", "segment"],
     "employee-responses": ["response_id", "wave", "unit_code", "submitted_at",
                            *EMPLOYEE_ITEMS, "comment"],
@@ -523,3 +523,20 @@ def test_every_parameter_is_documented() -> None:
         assert spec.name in docstring, f"{spec.name} missing from the ChainParameters docstring"
     for spec in fields(DemoConfig):
         assert f"`{spec.name}`" in docs, f"{spec.name} missing from docs/demo-ground-truth.md"
+
+
+def test_planted_praise_names_the_praised_employee_in_the_review(data: demo.DemoData) -> None:
+    """The truth's praise map points each praising review at an employee of its location whose
+    first name the text carries, and only 4- or 5-star (8+ of 10) reviews praise."""
+    praise = data.truth["praise"]
+    reviews = data["reviews"].set_index("review_id")
+    employees = data["employees"].set_index("employee_code")
+    units = data["units"].set_index("unit_code")
+    assert len(praise) > 50
+    for review_id, code in praise.items():
+        review = reviews.loc[review_id]
+        assert employees.loc[code, "first_name"] in review["text"]
+        unit = employees.loc[code, "unit_code"]
+        location = unit if unit == review["unit_code"] else units.loc[unit, "parent_code"]
+        assert location == review["unit_code"]
+        assert review["rating"] / review["rating_max"] > 0.6

@@ -141,8 +141,9 @@ def reviews(
     per_location: float,
     location_codes: list[str],
     rng: np.random.Generator,
-) -> pd.DataFrame:
-    """The ``reviews`` import kind: Google, Tripadvisor and Iens reviews with aspects."""
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The ``reviews`` import kind: Google, Tripadvisor and Iens reviews with aspects, and the
+    planted praise: ``{review_id: employee_code}`` of the employee a review names."""
     loc, per = _spread(rng, per_location, lat.engagement.shape)
     n = len(loc)
     source = rng.choice(3, n, p=SOURCE_SHARES)
@@ -181,7 +182,11 @@ def reviews(
             "text": pd.Series(text.to_numpy()[order], dtype=TEXT),
         }
     )
-    return frame
+    who = praised[order]
+    named = np.flatnonzero(who >= 0)
+    employee_codes = staff["employee_code"].to_numpy(dtype=object)[who[named]]
+    review_ids = frame["review_id"].to_numpy(dtype=object)[named]
+    return frame, dict(zip(review_ids.tolist(), employee_codes.tolist(), strict=True))
 
 
 def _praise(

@@ -144,10 +144,10 @@ def generate_demo(config: DemoConfig | None = None) -> DemoData:
             location_codes,
             rng,
         ),
-        "reviews": feedback.reviews(
-            staff, roster, lat, calendar, config.reviews_per_location, location_codes, rng
-        ),
     }
+    tables["reviews"], praise = feedback.reviews(
+        staff, roster, lat, calendar, config.reviews_per_location, location_codes, rng
+    )
     retention = customers.location_retention(panel, config.units, config.periods)
     turnover = workforce.monthly_turnover(staff, config.units, calendar)
     kpis, financials = unit_kpis(org.locations, lat, retention, turnover, calendar, params, rng)
@@ -163,6 +163,7 @@ def generate_demo(config: DemoConfig | None = None) -> DemoData:
         params,
         {**asdict(config), "as_of": config.as_of.isoformat(), "parameters": None},
     )
+    truth["praise"] = praise
     people = staff[["employee_code", "first_name", "last_name", "skill"]].copy()
     return DemoData({kind: tables[kind] for kind in KINDS}, truth, truth_units, people)
 

@@ -24,7 +24,7 @@ TEAM_EFFECT_DIMENSIONS = ("engagement", "autonomy", "competence", "relatedness")
 
 
 def employees_table(staff: pd.DataFrame) -> pd.DataFrame:
-    """The ``employees`` import kind: contract columns, dates as ISO text."""
+    """The ``employees`` import kind: contract columns, dates as ISO text, names."""
 
     def iso(values: pd.Series) -> pd.Series:
         return pd.Series(values.dt.strftime("%Y-%m-%d"), dtype=TEXT)
@@ -38,6 +38,8 @@ def employees_table(staff: pd.DataFrame) -> pd.DataFrame:
             "customer_facing": staff["customer_facing"].astype(bool),
             "hired_on": iso(staff["hired_on"]),
             "left_on": iso(staff["left_on"]),
+            "first_name": pd.Series(staff["first_name"], dtype=TEXT),
+            "last_name": pd.Series(staff["last_name"], dtype=TEXT),
         }
     )
 

@@ -113,6 +113,9 @@ def columns_of(kind: str) -> list[Column]:
             _boolean("customer_facing"),
             _date("hired_on", required=False),
             _date("left_on", required=False),
+            label("first_name", "a first name", 100, required=False, nullable=True),
+            label("last_name", "a last name", 100, required=False, nullable=True),
+            label("known_as", "a name the employee goes by", 100, required=False, nullable=True),
         ],
         "customers": [
             code("customer_code"),

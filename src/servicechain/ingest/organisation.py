@@ -17,7 +17,7 @@ from servicechain.ingest.stored import stored_values
 from servicechain.store import schema
 from servicechain.store.bulk import allocate_ids, append, read_frame, staged
 
-OPTIONAL = ("hired_on", "left_on")
+OPTIONAL = ("hired_on", "left_on", "first_name", "last_name", "known_as")
 KIND_SYNONYMS = {
     "bedrijf": "company", "organisatie": "company", "holding": "company",
     "regio": "region", "district": "district", "gebied": "area",
@@ -171,6 +171,16 @@ def _place_in_tree(ctx: ImportContext, tree: pd.DataFrame, stored: pd.DataFrame)
     return tree.drop(columns=["parent_code"])
 
 
+NAME_COLUMNS = ("first_name", "last_name", "known_as")
+"""Optional roster names: recognition matches praise in reviews and comments against them."""
+
+
+def _optional_text(values: pd.Series | None, rows: int) -> pd.Series:
+    if values is None:
+        return pd.Series([None] * rows, dtype=object)
+    return values.astype(object).where(values.notna(), None)
+
+
 def import_employees(ctx: ImportContext) -> Counts:
     """Employees by code; a re-import updates unit, role, flags and dates."""
     typed, log = ctx.typed, ctx.log
@@ -195,10 +205,11 @@ def import_employees(ctx: ImportContext) -> Counts:
             "customer_facing": typed["customer_facing"].fillna(False).astype(bool),
             "hired_on": _as_date(typed.get("hired_on"), len(typed)),
             "left_on": _as_date(typed.get("left_on"), len(typed)),
+            **{name: _optional_text(typed.get(name), len(typed)) for name in NAME_COLUMNS},
         }
     )
-    columns = ["unit_id", "role", "is_manager", "customer_facing", "hired_on", "left_on"]
-    # a file without the optional date columns leaves the stored dates alone
+    columns = ["unit_id", "role", "is_manager", "customer_facing", "hired_on", "left_on", *NAME_COLUMNS]
+    # a file without the optional date or name columns leaves the stored ones alone
     return _upsert(ctx, schema.employee, rows, [c for c in columns if c not in OPTIONAL or c in typed])
 
 

@@ -76,6 +76,9 @@ employee = sa.Table(
     sa.Column("customer_facing", sa.Boolean, nullable=False),
     sa.Column("hired_on", sa.Date),
     sa.Column("left_on", sa.Date),
+    sa.Column("first_name", sa.String(100)),
+    sa.Column("last_name", sa.String(100)),
+    sa.Column("known_as", sa.String(100), comment="The name the employee goes by, if not the first name"),
 )
 
 customer = sa.Table(
@@ -439,7 +442,7 @@ alert = sa.Table(
     comment="Closed loop: a response that meets an alert rule, for the unit's manager to act on.",
 )
 
-# --- acting on the results: action plans, the customer-centricity scan (servicechain.act) -----
+# --- acting on the results: plans, the scan, ideas, recognition (servicechain.act) ----------
 
 action_plan = sa.Table(
     "action_plan",
@@ -470,4 +473,60 @@ scan_response = sa.Table(
     sa.Column("submitted_at", sa.DateTime, nullable=False),
     sa.Column("answers", sa.Text, nullable=False, comment="JSON {statement key: 1..5}"),
     comment="Answers of the management team to the customer-centricity scan (one row per submission).",
+)
+
+idea = sa.Table(
+    "idea",
+    metadata,
+    _id("idea"),
+    sa.Column("unit_id", sa.BigInteger, nullable=False, comment="The unit of the employee who raised it"),
+    sa.Column("kind", sa.String(16), nullable=False, comment="friction, or rule (in the way)"),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("body", sa.Text),
+    sa.Column("author_email", sa.String(320), comment="Set only when raised by name"),
+    sa.Column(
+        "author_key",
+        sa.String(64),
+        comment="Anonymous ideas: HMAC of the author's account, so they can find their own ideas",
+    ),
+    sa.Column("status", sa.String(16), nullable=False, comment="new, under_review, planned, done, declined"),
+    sa.Column("decision_reason", sa.String(2000), comment="Why it was declined (required then)"),
+    sa.Column("reward", sa.String(200), comment="What the idea earned its author or team"),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("status_changed_at", sa.DateTime),
+    sa.Column("decided_at", sa.DateTime, comment="First time it became planned, done or declined"),
+    sa.Column("decided_by", sa.String(320)),
+    sa.Index(None, "unit_id", "status"),
+    comment="Friction points and rules that stand in the customer's way, raised by employees.",
+)
+
+idea_vote = sa.Table(
+    "idea_vote",
+    metadata,
+    sa.Column("idea_id", sa.BigInteger, nullable=False),
+    sa.Column("voter_key", sa.String(64), nullable=False, comment="HMAC of the voter's account"),
+    sa.PrimaryKeyConstraint("idea_id", "voter_key"),
+    comment="One vote per employee per idea.",
+)
+
+recognition = sa.Table(
+    "recognition",
+    metadata,
+    _id("recognition"),
+    sa.Column("unit_id", sa.BigInteger, nullable=False, comment="The unit the review or comment is about"),
+    sa.Column("source", sa.String(16), nullable=False, comment="review, customer or touchpoint"),
+    sa.Column("source_id", sa.BigInteger, nullable=False, comment="id of the review or response"),
+    sa.Column("said_on", sa.Date, comment="When the review was posted or the response given"),
+    sa.Column("rating", sa.Double, comment="The review's or response's rating as a fraction of its maximum"),
+    sa.Column("name", sa.String(100), nullable=False, comment="The name as written"),
+    sa.Column("excerpt", sa.String(1000), nullable=False, comment="The sentence that praises"),
+    sa.Column("employee_id", sa.BigInteger, comment="The one match, or the analyst's choice"),
+    sa.Column("candidates", sa.String(2000), nullable=False, comment="JSON list of matching employee ids"),
+    sa.Column("status", sa.String(16), nullable=False, comment="suggested, ambiguous, confirmed or rejected"),
+    sa.Column("found_at", sa.DateTime, nullable=False),
+    sa.Column("decided_at", sa.DateTime),
+    sa.Column("decided_by", sa.String(320)),
+    sa.UniqueConstraint("source", "source_id", "name"),
+    sa.Index(None, "unit_id", "status"),
+    comment="Praise of a named employee found in reviews and comments, matched against the roster.",
 )

@@ -162,6 +162,12 @@ ROUTE_RULES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/scan"): WHOLE | {"regional-manager"},
     ("GET", "/api/v1/scan/result"): WHOLE | {"regional-manager"},
     # end of scan
+    # friction points and ideas (act issue: web/ideas.py)
+    # end of ideas
+    # recognition and awards (act issue: web/recognition.py)
+    # end of recognition
+    # incentive rules (act issue: web/incentives.py)
+    # end of incentives
 }
 MOUNTS = {"/static", "/static-docs"}
 """Static files (style sheet, script, Swagger UI assets): public, not in the table."""
@@ -476,6 +482,12 @@ PROBES: list[Probe] = [
     Probe("POST", "/scan", "/scan", REGION_VIEWERS, ok=303, send="scan_answer", lands="/scan/result"),
     Probe("POST", "/api/v1/scan", "/api/v1/scan", REGION_VIEWERS, ok=201, send="scan_answer"),
     # end of scan probes
+    # ideas probes
+    # end of ideas probes
+    # recognition probes
+    # end of recognition probes
+    # incentives probes
+    # end of incentives probes
 ]
 ORDER = (ANON, "executive", "regional-manager", "unit-manager", "employee", "analyst")
 """Analysts last: the others' refused confirm/discard must leave the analyst's upload pending."""
@@ -869,6 +881,13 @@ class Sender:
         else:
             assert notes() == before, f"{role} was refused, yet a plan changed"
         return answer
+
+    # ideas senders (prepare_*/send_* for the ideas probes)
+    # end of ideas senders
+    # recognition senders
+    # end of recognition senders
+    # incentives senders
+    # end of incentives senders
 
 
 def judge(probe: Probe, path: str, lands: str | None, role: str, answer: httpx.Response) -> str | None:

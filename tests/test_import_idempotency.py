@@ -316,6 +316,30 @@ def test_reimporting_employees_without_any_leaving_date(store: Store, tmp_path: 
     ) == [("teamleider", None)]
 
 
+def test_employee_names_are_set_by_a_file_that_has_them_and_kept_by_one_that_does_not(
+    store: Store, tmp_path: Path
+) -> None:
+    """Names are optional columns: a roster with names sets them (an empty cell clears one),
+    a later file without the name columns leaves them as they are."""
+    seed_organisation(store, tmp_path)
+    named = (
+        "employee_code,unit_code,role,is_manager,customer_facing,first_name,last_name,known_as\n"
+        "E002,T-UTR-1,verkoper,false,true,Johannes,de Vries,Hans\n"
+        "E001,L-UTR,filiaalmanager,true,true,Ahmed,,\n"
+    )
+    import_file(store, "employees", write(tmp_path, "roster.csv", named))
+    roles = "employee_code,unit_code,role,is_manager,customer_facing\nE002,T-UTR-1,teamleider,false,true\n"
+    import_file(store, "employees", write(tmp_path, "roles.csv", roles))
+
+    employee = schema.employee
+    names = (employee.c.first_name, employee.c.last_name, employee.c.known_as)
+    query = sa.select(employee.c.code, *names, employee.c.role)
+    rows = {row[0]: tuple(row[1:]) for row in select_rows(store, query)}
+    assert rows["E002"] == ("Johannes", "de Vries", "Hans", "teamleider")
+    assert rows["E001"] == ("Ahmed", None, None, "filiaalmanager")
+    assert rows["E010"] == (None, None, None, "filiaalmanager")
+
+
 def test_units_may_name_managers_before_the_employees_are_imported(store: Store, tmp_path: Path) -> None:
     import_file(store, "units", write(tmp_path, "units.csv", UNITS))
     assert _count(store, schema.employee) == 0

@@ -163,10 +163,35 @@ ROUTE_RULES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/scan/result"): WHOLE | {"regional-manager"},
     # end of scan
     # friction points and ideas (act issue: web/ideas.py)
+    ("GET", "/ideas"): SIGNED_IN,
+    ("POST", "/ideas"): SIGNED_IN,
+    ("POST", "/ideas/{idea_id}/vote"): SIGNED_IN,
+    ("POST", "/ideas/{idea_id}"): SIGNED_IN - {"employee", "analyst"},
+    ("GET", "/ideas/summary"): SCORES,
+    ("GET", "/api/v1/ideas"): SIGNED_IN,
+    ("POST", "/api/v1/ideas"): SIGNED_IN,
+    ("POST", "/api/v1/ideas/{idea_id}/vote"): SIGNED_IN,
+    ("POST", "/api/v1/ideas/{idea_id}"): SIGNED_IN - {"employee", "analyst"},
+    ("GET", "/api/v1/ideas/summary"): SCORES,
     # end of ideas
     # recognition and awards (act issue: web/recognition.py)
+    ("GET", "/recognition"): SCORES,
+    ("POST", "/recognition/find"): ANALYST,
+    ("POST", "/recognition/{recognition_id}"): SCORES,
+    ("GET", "/recognition/awards"): SCORES,
+    ("GET", "/employees/{code}"): SCORES,
+    ("GET", "/compliments"): SIGNED_IN,
+    ("GET", "/api/v1/recognition"): SCORES,
+    ("POST", "/api/v1/recognition/find"): ANALYST,
+    ("POST", "/api/v1/recognition/{recognition_id}"): SCORES,
+    ("GET", "/api/v1/recognition/awards"): SCORES,
+    ("GET", "/api/v1/employees/{code}/recognition"): SCORES,
     # end of recognition
     # incentive rules (act issue: web/incentives.py)
+    ("GET", "/incentives"): SCORES,
+    ("GET", "/incentives/export.csv"): WHOLE,
+    ("GET", "/api/v1/incentives"): SCORES,
+    ("GET", "/api/v1/incentives/export"): WHOLE,
     # end of incentives
 }
 MOUNTS = {"/static", "/static-docs"}
@@ -482,11 +507,93 @@ PROBES: list[Probe] = [
     Probe("POST", "/scan", "/scan", REGION_VIEWERS, ok=303, send="scan_answer", lands="/scan/result"),
     Probe("POST", "/api/v1/scan", "/api/v1/scan", REGION_VIEWERS, ok=201, send="scan_answer"),
     # end of scan probes
-    # ideas probes
+    # ideas probes: an idea at the unit manager's (and the employee's) location, one at a location of
+    # another region; employees and managers see and vote on their location's (or region's) ideas
+    page("/ideas", SIGNED_IN),
+    page("/ideas?status=open&sort=newest&unit={location}", SIGNED_IN, route="/ideas"),
+    page("/ideas?unit={other_location}", WHOLE, hidden=SIGNED_IN - WHOLE, route="/ideas"),
+    page("/ideas/summary", SCORES),
+    page("/ideas/summary?unit={other_location}", WHOLE, hidden=MANAGERS, route="/ideas/summary"),
+    api("/ideas", SIGNED_IN),
+    api("/ideas?kind=rule&unit={location}", SIGNED_IN, route="/api/v1/ideas"),
+    api("/ideas?unit={other_location}", WHOLE, hidden=SIGNED_IN - WHOLE, route="/api/v1/ideas"),
+    api("/ideas/summary", SCORES),
+    api("/ideas/summary?unit={other_location}", WHOLE, hidden=MANAGERS, route="/api/v1/ideas/summary"),
+    Probe("POST", "/ideas", "/ideas", SIGNED_IN, ok=303, send="idea_raise"),
+    Probe("POST", "/api/v1/ideas", "/api/v1/ideas", SIGNED_IN, ok=201, send="idea_raise"),
+    *[
+        Probe(
+            "POST",
+            f"{prefix}/ideas/{{idea_id}}{action}",
+            f"{prefix}/ideas/{idea}{action}",
+            allowed,
+            hidden=hidden,
+            ok=ok,
+            send=f"idea_{send}",
+            lands=f"/ideas#idea-{idea}" if not prefix else None,
+        )
+        for prefix, ok in (("", 303), ("/api/v1", 200))
+        for action, send, rule in (
+            ("/vote", "vote", SIGNED_IN),
+            ("", "decide", SIGNED_IN - {"employee", "analyst"}),
+        )
+        for idea, allowed, hidden in (
+            ("{idea}", rule, NOBODY),
+            ("{other_idea}", rule & WHOLE, rule - WHOLE),
+            ("999999999", NOBODY, rule),
+        )
+    ],
     # end of ideas probes
-    # recognition probes
+    # recognition probes: suggestions (managers and executives decide) and ambiguous matches (analysts
+    # decide) at the unit manager's location and at a location of another region; {mine} and {other}
+    # are decided by every caller allowed, each on a fresh row of the kind their role decides
+    page("/recognition", SCORES),
+    page("/recognition?status=all&unit={location}", SCORES, route="/recognition"),
+    page("/recognition?unit={other_location}", WHOLE, hidden=MANAGERS, route="/recognition"),
+    page("/recognition/awards?year=2026", SCORES, route="/recognition/awards"),
+    page("/compliments", SIGNED_IN),
+    api("/recognition", SCORES),
+    api("/recognition?status=confirmed&year=2026&per_page=1", SCORES, route="/api/v1/recognition"),
+    api("/recognition?unit={other_location}", WHOLE, hidden=MANAGERS, route="/api/v1/recognition"),
+    api("/recognition/awards", SCORES),
+    *[
+        Probe("GET", route, route.replace("{code}", who), allowed, hidden=hidden, send="recognition_people")
+        for route in ("/employees/{code}", "/api/v1/employees/{code}/recognition")
+        for who, allowed, hidden in (("{employee}", SCORES, NOBODY), ("{other_employee}", WHOLE, MANAGERS))
+    ],
+    Probe("POST", "/recognition/find", "/recognition/find", ANALYST, ok=303, send="post"),
+    Probe("POST", "/api/v1/recognition/find", "/api/v1/recognition/find", ANALYST, send="post"),
+    *[
+        Probe(
+            "POST",
+            f"{prefix}/recognition/{{recognition_id}}",
+            f"{prefix}/recognition/{row}",
+            allowed,
+            hidden=hidden,
+            ok=ok,
+            send="recognition_decide",
+        )
+        for prefix, ok in (("", 303), ("/api/v1", 200))
+        for row, allowed, hidden in (
+            ("{mine}", SCORES, NOBODY),
+            ("{other}", WHOLE, MANAGERS),
+            ("{suggested}", SCORES - ANALYST, NOBODY),
+            ("{ambiguous}", ANALYST, NOBODY),
+            ("{other_ambiguous}", ANALYST, MANAGERS),
+            ("999999999", NOBODY, SCORES),
+        )
+    ],
     # end of recognition probes
     # incentives probes
+    # (every manager reads the outcomes of their subtree; the HR export is for executives and analysts)
+    page("/incentives", SCORES),
+    page("/incentives?rule=bonus_service&period={period}", SCORES, route="/incentives", send="incentives"),
+    page("/incentives/export.csv?rule=promotion_ce", WHOLE, route="/incentives/export.csv"),
+    page("/incentives/export.csv?period={period}", WHOLE, route="/incentives/export.csv", send="incentives"),
+    api("/incentives", SCORES),
+    api("/incentives?rule=promotion_ce&period={period}", SCORES, send="incentives"),
+    api("/incentives/export", WHOLE),
+    api("/incentives/export?rule=bonus_service", WHOLE, route="/api/v1/incentives/export"),
     # end of incentives probes
 ]
 ORDER = (ANON, "executive", "regional-manager", "unit-manager", "employee", "analyst")
@@ -883,10 +990,118 @@ class Sender:
         return answer
 
     # ideas senders (prepare_*/send_* for the ideas probes)
+    def _ideas(self) -> dict[int, dict[str, Any]]:
+        from servicechain.act.ideas import list_ideas
+
+        return {idea["id"]: idea for idea in list_ideas(self.web.store)}
+
+    def send_idea_raise(self, role: str, client: httpx.Client) -> httpx.Response:
+        before = len(self._ideas())
+        fields = {"kind": "rule", "title": f"probe by {role}"}
+        if is_api(self.probe.path):
+            answer = client.post(self.path(), json=fields | {"anonymous": False})
+        else:
+            answer = client.post(self.path(), data=fields | {"author": "name", "csrf_token": csrf(client)})
+        assert len(self._ideas()) == before + (role in self.probe.allowed), f"{role}: {self} stored wrongly"
+        return answer
+
+    def prepare_idea_vote(self) -> None:
+        from servicechain.act.ideas import Member, home_unit, raise_idea
+        from servicechain.analysis.units import read_units
+
+        units = read_units(self.web.store).set_index("unit_code")
+        author = Member(0, "probe@example.nl", SECRET)  # no account: every role may vote on it
+        for name, code in (("idea", self.web.location), ("other_idea", self.web.other_location)):
+            unit_id = home_unit(self.web.store, int(units.at[code, "unit_id"]))["id"]
+            idea = raise_idea(self.web.store, author, unit_id, "friction", "probe", None, anonymous=True)
+            self.values[name] = str(idea["id"])
+
+    prepare_idea_decide = prepare_idea_vote
+
+    def _idea_act(self, role: str, client: httpx.Client, field: str, form: dict[str, str],
+                  body: dict[str, Any]) -> httpx.Response:  # fmt: skip
+        before = {name: self._ideas()[int(self.values[name])][field] for name in ("idea", "other_idea")}
+        if is_api(self.probe.path):
+            answer = client.post(self.path(), json=body)
+        else:
+            answer = client.post(self.path(), data=form | {"csrf_token": csrf(client)})
+        after = {name: self._ideas()[int(self.values[name])][field] for name in ("idea", "other_idea")}
+        if role in self.probe.allowed:
+            acted = "idea" if f"/{self.values['idea']}" in self.path() else "other_idea"
+            assert after[acted] != before[acted], f"{role}: {self} did not act on the idea"
+        else:
+            assert after == before, f"{role} was refused, yet an idea changed"
+        return answer
+
+    def send_idea_vote(self, role: str, client: httpx.Client) -> httpx.Response:
+        return self._idea_act(role, client, "votes", {"vote": "1"}, {"vote": True})
+
+    def send_idea_decide(self, role: str, client: httpx.Client) -> httpx.Response:
+        reward = f"probe by {role}"
+        return self._idea_act(
+            role, client, "reward", {"status": "planned", "reward": reward}, {"reward": reward}
+        )
+
     # end of ideas senders
     # recognition senders
+    def prepare_recognition_people(self) -> None:
+        from recognition_helpers import only_one
+
+        self.values["employee"] = only_one(self.web.store, self.web.location)[1]
+        self.values["other_employee"] = only_one(self.web.store, self.web.other_location)[1]
+
+    def send_recognition_people(self, role: str, client: httpx.Client) -> httpx.Response:
+        return client.get(self.path())
+
+    def prepare_recognition_decide(self) -> None:
+        from recognition_helpers import make_row
+
+        web = self.web
+        for name, unit, status in (
+            ("mine", web.location, "suggested"),
+            ("other", web.other_location, "suggested"),
+            ("suggested", web.location, "suggested"),
+            ("ambiguous", web.location, "ambiguous"),
+            ("other_ambiguous", web.other_location, "ambiguous"),
+        ):
+            self.values[name] = str(make_row(web.store, unit, status))
+
+    def send_recognition_decide(self, role: str, client: httpx.Client) -> httpx.Response:
+        """Reject (both kinds can be rejected): an allowed caller a fresh row of the kind their role
+        decides, at the probe's unit; a refused caller the prepared row, which must stay as it was."""
+        from recognition_helpers import make_row, status_of
+
+        store, target, fresh = self.web.store, self.path(), None
+        if role in self.probe.allowed:
+            unit = self.web.other_location if "{other" in self.probe.path else self.web.location
+            fresh = make_row(store, unit, "ambiguous" if role == "analyst" else "suggested")
+            target = re.sub(r"/\d+$", f"/{fresh}", target)
+        names = ("mine", "other", "suggested", "ambiguous", "other_ambiguous")
+        before = {name: status_of(store, int(self.values[name])) for name in names}
+        if is_api(self.probe.path):
+            answer = client.post(target, json={"action": "reject"})
+        else:
+            answer = client.post(target, data={"action": "reject", "csrf_token": csrf(client)})
+        if fresh is not None:
+            assert status_of(store, fresh) == "rejected", f"{role}: {self} did not decide"
+        after = {name: status_of(store, int(self.values[name])) for name in names}
+        assert after == before, f"{role} changed a row"
+        return answer
+
     # end of recognition senders
     # incentives senders
+    def prepare_incentives(self) -> None:
+        from servicechain.act.incentive_rules import load_rules
+        from servicechain.act.incentives import evaluate
+
+        self.values["period"] = evaluate(self.web.store, load_rules()[0]).periods[0]
+
+    def send_incentives(self, role: str, client: httpx.Client) -> httpx.Response:
+        answer = client.get(self.path())
+        if answer.status_code == 200 and "export" not in self.path():
+            assert self.values["period"] in answer.text, "the period asked for"
+        return answer
+
     # end of incentives senders
 
 

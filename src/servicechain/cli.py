@@ -15,7 +15,17 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from servicechain import cli_alerts, cli_intake, cli_links, cli_plans, cli_scan, cli_waves
+from servicechain import (
+    cli_alerts,
+    cli_ideas,
+    cli_incentives,
+    cli_intake,
+    cli_links,
+    cli_plans,
+    cli_recognition,
+    cli_scan,
+    cli_waves,
+)
 from servicechain.cli_common import ProgressBars as _ProgressBars
 from servicechain.cli_common import console, errors, progress_display, state
 from servicechain.cli_common import open_store_of_command as _open
@@ -358,6 +368,9 @@ cli_alerts.register(app)
 cli_links.register(app)
 cli_plans.register(app)
 cli_scan.register(app)
+cli_ideas.register(app)
+cli_incentives.register(app)
+cli_recognition.register(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

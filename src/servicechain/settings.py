@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     alert_rules: Path | None = Field(
         default=None, description="YAML file of closed-loop alert rules (default: the shipped rules)."
     )
+    incentive_rules: Path | None = Field(
+        default=None, description="YAML file of incentive rules (default: the shipped rules)."
+    )
     alert_webhook_url: str | None = Field(
         default=None, description="POST each new alert as JSON to this URL (HMAC-signed)."
     )

@@ -174,6 +174,9 @@ def refresh(
             for table in (schema.result_scorecard, schema.result_document):
                 connection.execute(table.delete().where(table.c.snapshot_id < keep))
             connection.execute(schema.result_snapshot.delete().where(schema.result_snapshot.c.id < keep))
+    from servicechain.act.recognition import find_recognition  # praise in new texts: suggestions
+
+    find_recognition(store)
     return SnapshotInfo(snapshot_id, built_at, import_id, seconds)
 
 

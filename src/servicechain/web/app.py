@@ -201,10 +201,13 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
         auth,
         customer_survey,
         employee_survey,
+        ideas,
         imports,
+        incentives,
         intake,
         pages,
         plans,
+        recognition,
         scan,
         waves,
     )
@@ -213,7 +216,18 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     app.include_router(pages.router)
     app.include_router(imports.router)
     app.include_router(api.router, prefix=API_PREFIX)
-    for collection in (intake, waves, employee_survey, customer_survey, alerts, plans, scan):
+    for collection in (
+        intake,
+        waves,
+        employee_survey,
+        customer_survey,
+        alerts,
+        plans,
+        scan,
+        ideas,
+        incentives,
+        recognition,
+    ):
         collection.install(app)
         app.include_router(collection.router)
         app.include_router(collection.api_router, prefix=API_PREFIX)

@@ -66,7 +66,12 @@ def _unit_page(request: Request, code: str, name: str) -> Response:
         return RedirectResponse(f"/{'regions' if is_region else 'units'}/{code}", status_code=303)
     draw = charts.region if is_region else charts.unit
     data, specs = _page(results, name, scope, language, draw, code)
-    return render(request, f"{name}.html", {"data": data, "charts": specs})
+    context: dict[str, Any] = {"data": data, "charts": specs}
+    if not is_region:  # act issue: recognition, the confirmed praise of the unit's subtree
+        from servicechain.web.recognition import unit_section
+
+        context["praise"] = unit_section(request, code)
+    return render(request, f"{name}.html", context)
 
 
 @router.get("/regions/{code}")

@@ -48,11 +48,16 @@ def navigation(request: Request, _: Any) -> list[dict[str, str]]:
 
         items.append(nav_item(request, user, _))
         items.append({"href": "/plans", "label": _("Action plans")})  # act issue: action plans
+        items.append({"href": "/recognition", "label": _("Recognition")})  # act issue: recognition
+        items.append({"href": "/incentives", "label": _("Incentives")})  # act issue: incentive rules
     if imports_files(user.role):
         items.append({"href": "/imports", "label": _("Imports")})
         items.append({"href": "/waves", "label": _("Survey waves")})
     if sees_everything(user.role) or user.role == "regional-manager":  # the scan: the management team
         items.append({"href": "/scan", "label": _("Scan")})
+    if not sees_scores(user.role):  # act issue: recognition, employees see the compliments wall
+        items.append({"href": "/compliments", "label": _("Compliments")})
+    items.append({"href": "/ideas", "label": _("Ideas")})  # act issue: ideas, every signed-in role
     items.append({"href": "/me", "label": _("Account")})
     return items
 

@@ -1,0 +1,222 @@
+"""Yearly awards: employee, team and location of the year, from confirmed recognition and scores.
+
+*Employee of the year*: the most confirmed recognitions said that year; ties go to the higher
+mean rating of the praising texts, then to the name.
+
+*Team* and *location of the year* combine, with equal weights, standardised components among
+the units of that level in the caller's subtree:
+
+* recognition per person-year: confirmed recognitions of the unit's employees that year over
+  the person-years they worked that year (days employed / days of the year), shrunk towards
+  the rate of all those units with the gamma-Poisson posterior mean
+  ``(count + k * rate_all) / (person_years + k)``, ``k`` = :data:`PRIOR_PERSON_YEARS` (Gelman et
+  al., *Bayesian Data Analysis*, 3rd ed., 2013, section 2.6, the Poisson model with a conjugate
+  gamma prior): a team of three with one recognition is not ranked above a team of twenty
+  with five by chance;
+* the unit's shrunk engagement index (``engagement_index``), and for locations also the shrunk
+  customer-engagement index (``ce_index``): the mean of the year's quarterly ``shrunk`` values
+  of the newest results snapshot, never of suppressed rows (the scorecard shrinks each unit's
+  mean towards its peers by its reliability, so small units are neither punished nor praised
+  by chance).
+
+Each component becomes a z-score among the units compared (a missing component counts as the
+average, z = 0); the award goes to the highest mean z-score. Every number is returned beside
+the award, so pages can show the reasoning.
+"""
+
+from __future__ import annotations
+
+import statistics
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+
+from servicechain.act.roster import display_name
+from servicechain.analysis.snapshot import latest_snapshot
+from servicechain.store import Store, schema
+
+PRIOR_PERSON_YEARS = 5.0
+"""How many person-years of the average rate a unit's own recognition rate is weighed against."""
+SCORES = {"team": ("engagement_index",), "location": ("engagement_index", "ce_index")}
+"""The scorecard measures (shrunk) that count for each level's award, beside recognition."""
+TOP = 3
+"""How many places each award lists (the winner and the runners-up)."""
+
+
+def _year_bounds(year: int) -> tuple[date, date]:
+    return date(year, 1, 1), date(year + 1, 1, 1)
+
+
+def years_with_recognition(store: Store) -> list[int]:
+    """The years in which some recognition was confirmed, newest first."""
+    rec = schema.recognition
+    with store.engine.connect() as connection:
+        days = connection.execute(
+            sa.select(rec.c.said_on).where(rec.c.status == "confirmed", rec.c.said_on.is_not(None))
+        ).scalars()
+        return sorted({day.year for day in days}, reverse=True)
+
+
+def _confirmed(connection: sa.Connection, year: int, path: str | None) -> list[Any]:
+    """Confirmed recognitions of ``year`` naming employees of the subtree: employee, unit path, rating."""
+    rec, employee, unit = schema.recognition, schema.employee, schema.org_unit
+    start, end = _year_bounds(year)
+    query = (
+        sa.select(
+            employee.c.id,
+            employee.c.code,
+            employee.c.first_name,
+            employee.c.last_name,
+            employee.c.known_as,
+            unit.c.path,
+            unit.c.name.label("unit_name"),
+            rec.c.rating,
+        )
+        .join(employee, employee.c.id == rec.c.employee_id)
+        .join(unit, unit.c.id == employee.c.unit_id)
+        .where(rec.c.status == "confirmed", rec.c.said_on >= start, rec.c.said_on < end)
+    )
+    if path is not None:
+        query = query.where(unit.c.path.startswith(path, autoescape=True))
+    return list(connection.execute(query))
+
+
+def employee_of_the_year(rows: list[Any]) -> list[dict[str, Any]]:
+    """Employees by confirmed recognitions (most first), then mean rating, then name; the top places."""
+    people: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        person = people.setdefault(
+            int(row.id),
+            {
+                "code": str(row.code),
+                "name": display_name(row.first_name, row.last_name, row.known_as),
+                "unit_name": str(row.unit_name),
+                "count": 0,
+                "ratings": [],
+            },
+        )
+        person["count"] += 1
+        if row.rating is not None:
+            person["ratings"].append(float(row.rating))
+    ranked = []
+    for person in people.values():
+        ratings = person.pop("ratings")
+        person["mean_rating"] = statistics.fmean(ratings) if ratings else None
+        ranked.append(person)
+    ranked.sort(key=lambda p: (-p["count"], -(p["mean_rating"] or 0.0), p["name"]))
+    return ranked[:TOP]
+
+
+def _person_years(connection: sa.Connection, year: int, path: str | None) -> dict[int, tuple[str, float]]:
+    """Per employee id: the path of their unit and the share of ``year`` they were employed."""
+    employee, unit = schema.employee, schema.org_unit
+    start, end = _year_bounds(year)
+    days = (end - start).days
+    query = sa.select(employee.c.id, employee.c.hired_on, employee.c.left_on, unit.c.path).join(
+        unit, unit.c.id == employee.c.unit_id
+    )
+    if path is not None:
+        query = query.where(unit.c.path.startswith(path, autoescape=True))
+    out = {}
+    for row in connection.execute(query):
+        first = max(row.hired_on or start, start)
+        last = min(row.left_on or end, end)
+        if last > first:
+            out[int(row.id)] = (str(row.path), (last - first).days / days)
+    return out
+
+
+def _shrunk_scores(store: Store, unit_ids: list[int], year: int) -> dict[tuple[int, str], float]:
+    """Per (unit, measure): the mean of the year's unsuppressed quarterly shrunk values (newest snapshot)."""
+    info = latest_snapshot(store)
+    if info is None or not unit_ids:
+        return {}
+    card = schema.result_scorecard
+    measures = sorted({m for ms in SCORES.values() for m in ms})
+    query = (
+        sa.select(card.c.unit_id, card.c.measure, sa.func.avg(card.c.shrunk).label("shrunk"))
+        .where(
+            card.c.snapshot_id == info.id,
+            card.c.unit_id.in_(unit_ids),
+            card.c.measure.in_(measures),
+            card.c.period.startswith(f"{year}-"),
+            card.c.suppressed.is_(False),
+            card.c.shrunk.is_not(None),
+        )
+        .group_by(card.c.unit_id, card.c.measure)
+    )
+    with store.engine.connect() as connection:
+        return {(int(r.unit_id), str(r.measure)): float(r.shrunk) for r in connection.execute(query)}
+
+
+def _z_scores(values: list[float | None]) -> list[float]:
+    """Standard scores of the present values (missing ones and a zero spread: 0)."""
+    present = [v for v in values if v is not None]
+    if len(present) < 2:
+        return [0.0 for _ in values]
+    mean, spread = statistics.fmean(present), statistics.pstdev(present)
+    return [0.0 if v is None or spread == 0 else (v - mean) / spread for v in values]
+
+
+def unit_of_the_year(
+    store: Store, level: str, year: int, path: str | None, rows: list[Any]
+) -> list[dict[str, Any]]:
+    """Units of ``level`` (team or location) ranked by the combined score; the top places, with
+    their components (count, person-years, rates, shrunk scores, z-scores)."""
+    unit = schema.org_unit
+    query = sa.select(unit.c.id, unit.c.code, unit.c.name, unit.c.path).where(unit.c.kind == level)
+    if path is not None:
+        query = query.where(unit.c.path.startswith(path, autoescape=True))
+    with store.engine.connect() as connection:
+        units = list(connection.execute(query.order_by(unit.c.code)))
+        staff = _person_years(connection, year, path)
+    entries: list[dict[str, Any]] = []
+    for u in units:
+        years = sum(share for p, share in staff.values() if p.startswith(str(u.path)))
+        if years > 0:
+            count = sum(1 for row in rows if str(row.path).startswith(str(u.path)))
+            entries.append(
+                {
+                    "unit_id": int(u.id),
+                    "code": str(u.code),
+                    "name": str(u.name),
+                    "count": count,
+                    "person_years": years,
+                    "rate": count / years,
+                }
+            )
+    if not entries:
+        return []
+    overall = sum(e["count"] for e in entries) / sum(e["person_years"] for e in entries)
+    for e in entries:
+        e["shrunk_rate"] = (e["count"] + PRIOR_PERSON_YEARS * overall) / (
+            e["person_years"] + PRIOR_PERSON_YEARS
+        )
+    scores = _shrunk_scores(store, [e["unit_id"] for e in entries], year)
+    components = ["shrunk_rate", *SCORES[level]]
+    for measure in SCORES[level]:
+        for e in entries:
+            e[measure] = scores.get((e["unit_id"], measure))
+    for key in components:
+        for e, z in zip(entries, _z_scores([e[key] for e in entries]), strict=True):
+            e[f"z_{key}"] = z
+    for e in entries:
+        e["score"] = statistics.fmean(e[f"z_{key}"] for key in components)
+    entries.sort(key=lambda e: (-e["score"], e["name"]))
+    return entries[:TOP]
+
+
+def awards(store: Store, year: int, *, path: str | None = None) -> dict[str, Any]:
+    """The awards of ``year`` within the subtree below ``path`` (None: the whole organisation):
+    ``employee``, ``team`` and ``location``, each a list of the top places with their numbers."""
+    with store.engine.connect() as connection:
+        rows = _confirmed(connection, year, path)
+    return {
+        "year": year,
+        "recognitions": len(rows),
+        "prior_person_years": PRIOR_PERSON_YEARS,
+        "employee": employee_of_the_year(rows),
+        "team": unit_of_the_year(store, "team", year, path, rows),
+        "location": unit_of_the_year(store, "location", year, path, rows),
+    }

@@ -1,0 +1,96 @@
+"""Per unit: ideas by status, their votes, and how fast they are decided (oldest undecided first).
+
+Time to decision is ``decided_at - created_at`` in days (``decided_at``: the first time an idea
+became planned, done or declined). Two numbers describe it, each with its n:
+
+- the **median days to decision** of the decided ideas (undecided ones are not in it, so a unit
+  that leaves ideas waiting can still show a short median: read it beside the next number);
+- the **share decided within 30 days** of the ideas raised at least 30 days ago (each had the
+  full 30 days, so waiting ideas count against it), with its 95% Wilson interval
+  (:func:`servicechain.stats.summary.wilson_interval`; Wilson 1927).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from servicechain.accounts.audit import now as utc_now
+from servicechain.act.ideas import STATUSES, unit_path
+from servicechain.stats.summary import wilson_interval
+from servicechain.store import Store, schema
+
+WITHIN_DAYS = 30
+UNDECIDED = ("new", "under_review")
+DAY = 86_400.0
+
+
+def _rows(store: Store, path: str | None) -> list[sa.Row]:  # type: ignore[type-arg]
+    idea, unit, votes = schema.idea, schema.org_unit, schema.idea_vote
+    counts = sa.select(votes.c.idea_id, sa.func.count().label("votes")).group_by(votes.c.idea_id).subquery()
+    query = (
+        sa.select(
+            idea.c.id, idea.c.status, idea.c.created_at, idea.c.decided_at, unit.c.code, unit.c.name,
+            sa.func.coalesce(counts.c.votes, 0).label("votes"),
+        )
+        .join(unit, unit.c.id == idea.c.unit_id)
+        .outerjoin(counts, counts.c.idea_id == idea.c.id)
+    )  # fmt: skip
+    if path is not None:
+        query = query.where(unit.c.path.startswith(path, autoescape=True))
+    with store.engine.connect() as connection:
+        return list(connection.execute(query))
+
+
+def _figures(rows: list[sa.Row], now: datetime) -> dict[str, Any]:  # type: ignore[type-arg]
+    """Counts, votes and the time to decision of a group of ideas."""
+    by_status = Counter(str(row.status) for row in rows)
+    days = [(row.decided_at - row.created_at).total_seconds() / DAY for row in rows if row.decided_at]
+    due = [row for row in rows if row.created_at <= now - timedelta(days=WITHIN_DAYS)]
+    quick = sum(
+        1 for row in due if row.decided_at and row.decided_at - row.created_at <= timedelta(days=WITHIN_DAYS)
+    )
+    low, high = wilson_interval([quick], [len(due)]) if due else ([None], [None])
+    waiting = sorted(
+        (row for row in rows if row.status in UNDECIDED), key=lambda row: (row.created_at, row.id)
+    )
+    return {
+        "ideas": len(rows),
+        "by_status": {status: by_status.get(status, 0) for status in STATUSES},
+        "votes": sum(int(row.votes) for row in rows),
+        "decided": len(days),
+        "median_days_to_decision": statistics.median(days) if days else None,
+        "within_days": WITHIN_DAYS,
+        "within_n": len(due),
+        "within_count": quick,
+        "within_share": quick / len(due) if due else None,
+        "within_ci_low": None if low[0] is None else float(low[0]),
+        "within_ci_high": None if high[0] is None else float(high[0]),
+        "undecided": len(waiting),
+        "oldest_undecided_id": int(waiting[0].id) if waiting else None,
+        "oldest_undecided_days": (now - waiting[0].created_at).total_seconds() / DAY if waiting else None,
+    }
+
+
+def summarise(
+    store: Store, *, path: str | None = None, unit_code: str | None = None, now: datetime | None = None
+) -> dict[str, Any]:
+    """``{"units": [...], "total": {...}}`` for the ideas below ``path`` (None: all), or below
+    ``unit_code`` (IdeaRefused when outside ``path``): per unit of the ideas (code, name and the
+    figures of :func:`_figures`), the unit whose oldest undecided idea waits longest first."""
+    moment = now or utc_now()
+    below = unit_path(store, unit_code, path) if unit_code else path
+    rows = _rows(store, below)
+    groups: dict[tuple[str, str], list[sa.Row]] = {}  # type: ignore[type-arg]
+    for row in rows:
+        groups.setdefault((str(row.code), str(row.name)), []).append(row)
+    units = [
+        {"unit_code": code, "unit_name": name} | _figures(found, moment)
+        for (code, name), found in groups.items()
+    ]
+    units.sort(key=lambda unit: (-(unit["oldest_undecided_days"] or -1.0), unit["unit_code"]))
+    return {"units": units, "total": _figures(rows, moment), "as_of": moment}

@@ -1,0 +1,183 @@
+"""Finding praise of a named colleague in one text: sentences, name tokens, cues and team phrases.
+
+Pure functions over strings (no store); :mod:`servicechain.act.recognition` feeds them the
+unit's roster. A *mention* is a capitalised word of a sentence that equals a name form of the
+roster (first name, the name one goes by, and their variants from ``act/names.yaml``),
+compared without case and diacritics (``Chloé`` = ``Chloe``). It counts only when the
+sentence praises: a praise cue that is not negated ("niet vriendelijk"), a team phrase
+("aan de servicebalie") or a place ("in de winkel"). Names that are also common words or
+places (``Mei``, ``Fleur``, ``Milan``) need more: a team phrase or place, or a cue that names
+them directly ("Complimenten voor Iris").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+SENTENCE = re.compile(r"(?<=[.!?…])\s+|\n+")
+WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
+
+
+def fold(text: str) -> str:
+    """``text`` without diacritics, in lower case (``Chloé`` -> ``chloe``)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().replace("’", "'")
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The contents of ``names.yaml``, folded: variant groups, team phrases, cues."""
+
+    variants: dict[str, frozenset[str]]
+    """Folded name -> every folded name of its groups (itself included)."""
+    teams: dict[str, tuple[str, ...]]
+    """Folded team name (the last part of a team unit's name) -> folded phrases for it."""
+    places: tuple[str, ...]
+    praise: tuple[str, ...]
+    negations: frozenset[str]
+    also_words: frozenset[str]
+    direct_cues: tuple[str, ...]
+
+    def forms(self, name: str) -> frozenset[str]:
+        """The folded forms a text may use for ``name`` (the name itself first of all)."""
+        key = fold(name)
+        return self.variants.get(key, frozenset()) | {key}
+
+    def team_phrases(self, team: str) -> tuple[str, ...]:
+        """The folded phrases that name the team called ``team`` (e.g. "Servicebalie")."""
+        key = fold(team)
+        return (key, *self.teams.get(key, ()))
+
+
+def vocabulary_from(data: dict[str, Any]) -> Vocabulary:
+    """A :class:`Vocabulary` from the YAML form of ``names.yaml``."""
+    variants: dict[str, set[str]] = {}
+    for group in data.get("groups", []):
+        folded = {fold(str(name)) for name in group}
+        for name in folded:
+            variants.setdefault(name, set()).update(folded)
+    teams = {fold(str(k)): tuple(fold(str(p)) for p in v) for k, v in (data.get("teams") or {}).items()}
+    praise = data.get("praise") or {}
+    cues = [fold(str(cue)) for language in praise.values() for cue in language]
+    return Vocabulary(
+        variants={name: frozenset(group) for name, group in variants.items()},
+        teams=teams,
+        places=tuple(fold(str(p)) for p in data.get("places", [])),
+        praise=tuple(sorted(set(cues), key=len, reverse=True)),
+        negations=frozenset(fold(str(n)) for n in data.get("negations", [])),
+        also_words=frozenset(fold(str(n)) for n in data.get("also_words", [])),
+        direct_cues=tuple(fold(str(c)) for c in data.get("direct_cues", [])),
+    )
+
+
+@cache
+def vocabulary() -> Vocabulary:
+    """The vocabulary of the package's ``act/names.yaml``."""
+    text = (resources.files("servicechain.act") / "names.yaml").read_text(encoding="utf-8")
+    return vocabulary_from(yaml.safe_load(text))
+
+
+def sentences(text: str) -> list[str]:
+    """``text`` split into sentences (after . ! ? and at line breaks), stripped, empty ones left out."""
+    return [part.strip() for part in SENTENCE.split(text or "") if part and part.strip()]
+
+
+def words(sentence: str) -> list[tuple[str, int]]:
+    """The words of a sentence with their start offsets (hyphenated names stay one word)."""
+    return [(match.group(0), match.start()) for match in WORD.finditer(sentence)]
+
+
+def _has_phrase(folded_words: list[str], phrase: str) -> list[int]:
+    """Where the folded ``phrase`` starts as whole words in ``folded_words``."""
+    parts = WORD.findall(phrase)
+    if not parts:
+        return []
+    size = len(parts)
+    return [i for i in range(len(folded_words) - size + 1) if folded_words[i : i + size] == parts]
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence with what praises in it: cue positions, team phrases, places."""
+
+    text: str
+    words: list[tuple[str, int]]
+    folded: list[str]
+    cues: list[int]
+    """Word positions where a (not negated) praise cue starts."""
+    teams: frozenset[str]
+    """Folded team names whose phrases occur in the sentence."""
+    place: bool
+
+    @property
+    def praises(self) -> bool:
+        """True when the sentence carries a cue, a team phrase or a place."""
+        return bool(self.cues) or bool(self.teams) or self.place
+
+    def named_directly(self, position: int, vocabulary: Vocabulary) -> bool:
+        """True when a direct cue ("Kudos to", "Complimenten voor") ends right before ``position``."""
+        for cue in vocabulary.direct_cues:
+            parts = WORD.findall(cue)
+            if parts and position >= len(parts) and self.folded[position - len(parts) : position] == parts:
+                return True
+        return False
+
+
+def read_sentence(text: str, team_names: list[str], vocabulary: Vocabulary) -> Sentence:
+    """Analyse one sentence against the cues of ``vocabulary`` and the phrases of ``team_names``."""
+    found = words(text)
+    folded = [fold(word) for word, _ in found]
+    cues = []
+    for cue in vocabulary.praise:
+        for start in _has_phrase(folded, cue):
+            before = folded[max(0, start - 2) : start]
+            if not any(word in vocabulary.negations or word.endswith("n't") for word in before):
+                cues.append(start)
+    teams = frozenset(
+        fold(team)
+        for team in team_names
+        if any(_has_phrase(folded, phrase) for phrase in vocabulary.team_phrases(team))
+    )
+    place = any(_has_phrase(folded, phrase) for phrase in vocabulary.places)
+    return Sentence(text, found, folded, sorted(set(cues)), teams, place)
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A name written in a praising sentence: as written, its folded form, the sentence's teams."""
+
+    name: str
+    folded: str
+    sentence: str
+    teams: frozenset[str]
+    """Teams the sentence names (folded); empty: no team named."""
+
+
+def mentions(text: str, known: set[str], team_names: list[str], vocabulary: Vocabulary) -> list[Mention]:
+    """The praised names of ``text``: capitalised words whose folded form is in ``known`` (the folded
+    name forms of the roster), in sentences that praise; one mention per name (its first)."""
+    out: dict[str, Mention] = {}
+    for part in sentences(text):
+        if not any(fold(word) in known for word, _ in words(part)):
+            continue  # cheap: most sentences name nobody
+        sentence = read_sentence(part, team_names, vocabulary)
+        if not sentence.praises:
+            continue
+        for position, (word, _offset) in enumerate(sentence.words):
+            key = sentence.folded[position]
+            if key not in known or not word[0].isupper() or key in out:
+                continue
+            if position in sentence.cues:
+                continue  # the word is itself a cue ("Top", "Super"), not a name
+            trusted = sentence.teams or sentence.place or sentence.named_directly(position, vocabulary)
+            if key in vocabulary.also_words and not trusted:
+                continue
+            out[key] = Mention(word, key, part, sentence.teams)
+    return list(out.values())

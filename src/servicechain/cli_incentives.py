@@ -1,0 +1,171 @@
+"""``servicechain incentives``: the incentive rules, and their outcome per unit for a period (HR export)."""
+
+from __future__ import annotations
+
+import getpass
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.table import Table
+
+from servicechain.cli_common import console
+from servicechain.cli_common import open_store_of_command as _open
+from servicechain.cli_common import user_errors as _user_errors
+from servicechain.errors import UserError
+
+if TYPE_CHECKING:
+    from servicechain.act.incentive_rules import IncentiveRule
+    from servicechain.act.incentives import Evaluation
+
+incentives_app = typer.Typer(
+    help="Incentive rules on customer scores: list them, evaluate them per period (export for HR).",
+    no_args_is_help=True,
+)
+FORMATS = ("table", "csv", "json")
+
+
+def _rules() -> list[IncentiveRule]:
+    from servicechain.act.incentive_rules import load_rules
+    from servicechain.settings import Settings
+
+    return load_rules(Settings().incentive_rules)
+
+
+@incentives_app.command("rules")
+def rules_command() -> None:
+    """List the incentive rules (the ``incentive_rules`` setting, default the shipped file)."""
+    with _user_errors():
+        rules = _rules()
+    table = Table(
+        "key",
+        "kind",
+        "measure",
+        "level",
+        "threshold / target",
+        "min n",
+        "below min n",
+        "name",
+        title="Incentive rules",
+    )
+    for rule in rules:
+        if rule.kind == "bonus_share":
+            what = f"weight {rule.weight:g}, target {rule.target:g}, floor {rule.floor:g}"
+        else:
+            what = "company value" if rule.threshold is None else f"{rule.threshold:g}"
+        table.add_row(
+            rule.key,
+            rule.kind,
+            rule.measure,
+            rule.level,
+            what,
+            str(rule.min_n),
+            rule.below_min_n,
+            rule.name("en"),
+        )
+    console.print(table)
+
+
+@incentives_app.command("evaluate")
+def evaluate_command(
+    period: Annotated[
+        str | None, typer.Option(help="The period, e.g. 2026-Q3 (default: the newest).")
+    ] = None,
+    rule: Annotated[str | None, typer.Option(help="One rule's key (default: every rule).")] = None,
+    output_format: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    output: Annotated[
+        Path | None, typer.Option("--output", help="Write to this file instead of the screen.")
+    ] = None,
+    language: Annotated[str, typer.Option(help="Language of the explanations: en or nl.")] = "en",
+) -> None:
+    """Every unit's (manager's) outcome under the rules for a period, and why (csv, json: the HR export)."""
+    from servicechain.accounts.audit import log_event
+    from servicechain.act import incentive_texts as texts
+    from servicechain.act.incentive_rules import rule_of
+    from servicechain.act.incentives import evaluate
+    from servicechain.web.i18n import translator
+
+    with _user_errors():
+        if output_format not in FORMATS:
+            raise UserError(f"--format must be one of {', '.join(FORMATS)}, not {output_format!r}")
+        if language not in ("en", "nl"):
+            raise UserError(f"--language must be en or nl, not {language!r}")
+        if output is not None and output_format == "table":
+            raise UserError("--output writes the HR export: add --format csv or --format json")
+        rules = _rules()
+        if rule is not None:
+            found = rule_of(rules, rule)
+            if found is None:
+                raise UserError(
+                    f"no incentive rule {rule!r}: choose one of {', '.join(r.key for r in rules)}"
+                )
+            rules = [found]
+        store = _open()
+        evaluations = [evaluate(store, one, period) for one in rules]
+        rows = texts.export_rows(evaluations, language, translator(language))
+        if output_format == "csv":
+            text = texts.to_csv(rows)
+        elif output_format == "json":
+            text = json.dumps(rows, ensure_ascii=False, indent=1) + "\n"
+        if output_format != "table":
+            log_event(
+                store,
+                f"cli:{getpass.getuser()}",
+                "incentives_exported",
+                f"rules {','.join(r.key for r in rules)} period {period or 'newest'} rows {len(rows)}",
+            )
+            if output is None:
+                typer.echo(text, nl=False)
+            else:
+                try:
+                    output.write_text(text, encoding="utf-8")
+                except OSError as error:
+                    raise UserError(f"{output}: cannot write: {error.strerror or error}") from None
+                console.print(f"{len(rows)} rows written to {output}", highlight=False)
+            return
+    _print_table(evaluations, rows)
+
+
+def _print_table(evaluations: list[Evaluation], rows: list[dict[str, Any]]) -> None:
+    for evaluation in evaluations:
+        table = Table(
+            "unit",
+            "manager",
+            "n",
+            "shrunk (interval)",
+            "outcome",
+            "eligible / share",
+            "why",
+            title=f"{evaluation.rule.key}: {evaluation.rule.name('en')} ({evaluation.period})",
+        )
+        for verdict, row in zip(
+            evaluation.verdicts, [r for r in rows if r["rule"] == evaluation.rule.key], strict=True
+        ):
+            value = (
+                ""
+                if verdict.shrunk is None
+                else f"{verdict.shrunk:.2f} ({verdict.low:.2f}–{verdict.high:.2f})"
+            )
+            decided = (
+                ("yes" if verdict.eligible else "no")
+                if verdict.eligible is not None
+                else f"{verdict.payout:.0%}"
+                if verdict.payout is not None
+                else "held"
+            )
+            table.add_row(
+                verdict.unit_code,
+                verdict.manager or "",
+                "" if verdict.n is None else str(verdict.n),
+                value,
+                verdict.outcome,
+                decided,
+                row["explanation"],
+            )
+        console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``servicechain incentives ...`` to the main command."""
+    app.add_typer(incentives_app, name="incentives")

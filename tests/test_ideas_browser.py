@@ -1,0 +1,115 @@
+"""Sanne's journey in chromium: an employee raises a friction point anonymously on her phone, a
+colleague votes it up, the unit manager plans it, is refused a decline without a reason, marks it
+done with a reward, and the employee sees it done and marked as hers."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from test_web_browser import VIEWPORT, Tab
+from web_support import PASSWORD, LiveWeb
+
+from servicechain.accounts.users import add_user, set_password
+from servicechain.web.i18n import translator
+
+PHONE = {"width": 390, "height": 844}
+NL = translator("nl")
+TITLE = "De retourprocedure vraagt drie handtekeningen"
+
+
+def employee(web: LiveWeb) -> str:
+    """A new employee account on the team of the live server's employee (same location)."""
+    email = f"medewerker-{uuid.uuid4().hex[:8]}@example.nl"
+    add_user(web.store, email, "employee", web.team)
+    set_password(web.store, email, PASSWORD)
+    return email
+
+
+def card_of(tab: Tab) -> Any:
+    """The idea's card (exactly one)."""
+    card = tab.page.locator("article.idea", has_text=TITLE)
+    assert card.count() == 1
+    return card
+
+
+def test_a_friction_point_is_raised_voted_up_planned_and_done(live_web: LiveWeb, browser: Any) -> None:
+    sanne, colleague = employee(live_web), employee(live_web)
+
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="nl-NL")
+    try:
+        tab = Tab(context.new_page(), live_web)
+        tab.sign_in_quickly(sanne)
+        tab.goto("/me")
+        with tab.page.expect_navigation():
+            tab.page.click("header nav a[href='/ideas']")
+        tab.clean("ideas")
+        tab.fits("ideas on a phone")
+        assert tab.page.is_checked("#author-anonymous"), "anonymous unless she chooses otherwise"
+        tab.page.check("#kind-friction")
+        tab.page.fill("#idea-title", TITLE)
+        tab.page.fill("#idea-body", "Een klant wacht tien minuten op de derde handtekening.")
+        tab.submit("#idea-create")
+        card = card_of(tab)
+        assert (card.get_attribute("data-yours"), card.get_attribute("data-status")) == ("yes", "new")
+        assert card.locator(".yours").inner_text() == NL("yours")
+        assert card.locator("button.vote").count() == 0, "no vote on your own idea"
+        assert sanne not in card.inner_text()
+        idea_id = card.get_attribute("id")
+    finally:
+        context.close()
+
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="nl-NL")
+    try:
+        tab = Tab(context.new_page(), live_web)
+        tab.sign_in_quickly(colleague)
+        tab.goto("/ideas")
+        card = card_of(tab)
+        assert card.get_attribute("data-yours") == "no" and sanne not in card.inner_text()
+        assert card.locator("button.vote").inner_text() == NL("Vote for it")
+        assert tab.page.locator("form.idea-decide").count() == 0, "employees do not decide"
+        tab.submit(f"#{idea_id} button.vote")
+        card = card_of(tab)
+        assert card.get_attribute("data-votes") == "1"
+        assert card.locator("button.vote").inner_text() == NL("Withdraw my vote")
+    finally:
+        context.close()
+
+    context = browser.new_context(viewport=VIEWPORT, locale="nl-NL")
+    try:
+        tab = Tab(context.new_page(), live_web)
+        tab.sign_in_quickly(live_web.accounts["unit-manager"].email)
+        tab.goto("/ideas")
+        assert card_of(tab).get_attribute("data-votes") == "1"
+        tab.page.select_option(f"#{idea_id} select[name=status]", "planned")
+        tab.submit(f"#{idea_id} button.save")
+        assert card_of(tab).get_attribute("data-status") == "planned"
+
+        tab.page.select_option(f"#{idea_id} select[name=status]", "declined")
+        tab.submit(f"#{idea_id} button.save", status=400, expected_url=f"{live_web.url}/ideas/{idea_id[5:]}")
+        error = tab.page.locator("#idea-error")
+        assert error.inner_text() == NL("Say why the idea is declined: a reason is required.")
+        assert card_of(tab).get_attribute("data-status") == "planned", "nothing changed"
+
+        tab.page.select_option(f"#{idea_id} select[name=status]", "done")
+        tab.page.fill(f"#{idea_id} input[name=reward]", "Taart voor het team")
+        tab.submit(f"#{idea_id} button.save")
+        card = card_of(tab)
+        assert card.get_attribute("data-status") == "done"
+        assert card.locator(".reward").inner_text() == "Taart voor het team"
+        tab.screenshot("ideas.png")
+    finally:
+        context.close()
+
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="nl-NL")
+    try:
+        tab = Tab(context.new_page(), live_web)
+        tab.sign_in_quickly(sanne)
+        tab.goto("/ideas?status=done")
+        card = card_of(tab)
+        assert (card.get_attribute("data-status"), card.get_attribute("data-yours")) == ("done", "yes")
+        assert card.locator(".status strong").inner_text() == NL("Done")
+        assert card.locator(".reward").inner_text() == "Taart voor het team"
+        assert card.locator("button.vote").count() == 0
+    finally:
+        context.close()

@@ -275,16 +275,39 @@ def test_awards(small: Store) -> None:
     assert result["recognitions"] == 5
     assert [(p["code"], p["count"]) for p in result["employee"]] == [("E004", 2), ("E007", 1), ("E010", 1)]
     assert result["employee"][0]["mean_rating"] == pytest.approx(0.85)  # 5/5 and 7/10
-    teams = {t["code"]: t for t in yearly.awards(small, 2026)["team"]}
-    winkelvloer = teams["T-UTR-W"]
+    teams = {t["code"]: t for t in result["team"]}
+    winkelvloer, servicebalie = teams["T-UTR-W"], teams["T-UTR-S"]
     assert winkelvloer["count"] == 3 and winkelvloer["rate"] == pytest.approx(3 / winkelvloer["person_years"])
-    overall = (3 + 1) / (winkelvloer["person_years"] + teams["T-UTR-S"]["person_years"])
+    # four compliments over two teams differ no more than chance: nobody stands out on recognition
+    assert winkelvloer["rate_spread"] == servicebalie["z_shrunk_rate"] == winkelvloer["z_shrunk_rate"] == 0.0
     assert winkelvloer["shrunk_rate"] == pytest.approx(
-        (3 + yearly.PRIOR_PERSON_YEARS * overall) / (winkelvloer["person_years"] + yearly.PRIOR_PERSON_YEARS)
+        4 / (winkelvloer["person_years"] + servicebalie["person_years"])
     )
-    assert result["team"][0]["code"] == "T-UTR-W"  # no scores yet: recognition per person-year decides
+    assert [t["code"] for t in result["team"]] == ["T-UTR-S", "T-UTR-W"]  # a tie: by name
     assert yearly.awards(small, 2026, path=path_of(small, "L-AMF"))["employee"][0]["code"] == "E010"
     assert yearly.awards(small, 2025)["employee"] == [] and yearly.years_with_recognition(small) == [2026]
+
+
+def test_recognition_rates_are_shrunk_by_empirical_bayes() -> None:
+    """Marshall's (1991) moment estimator, by hand: four units of 10 person-years with 20, 2, 2 and 2
+    recognitions; rates that differ no more than chance (the exact conditional test of Poisson
+    homogeneity does not reject) all shrink to the overall rate."""
+    found = yearly.shrink_rates([20, 2, 2, 2], [10.0, 10.0, 10.0, 10.0])
+    m = 26 / 40
+    s2 = (10 * (2.0 - m) ** 2 + 3 * 10 * (0.2 - m) ** 2) / 40
+    tau2 = s2 - m / 10
+    share = tau2 / (tau2 + m / 10)
+    assert found["overall"] == pytest.approx(m) and found["spread"] == pytest.approx(tau2**0.5)
+    assert found["shrunk"][0] == pytest.approx(m + share * (2.0 - m))
+    assert found["z"][1] == pytest.approx(share * (0.2 - m) / tau2**0.5)
+    assert found["z"][0] > 0 > found["z"][1] == found["z"][3]
+    assert found["p"] < 0.001
+    small = yearly.shrink_rates([1, 0, 0], [3.0, 20.0, 20.0])  # one compliment in a team of three
+    assert small["p"] == pytest.approx(3 / 43, abs=0.02), "the chance it lands in the small team"
+    assert small["z"] == [0.0, 0.0, 0.0] and small["shrunk"] == [pytest.approx(1 / 43)] * 3
+    assert yearly.homogeneity_p([5, 5, 5], [10.0, 10.0, 10.0]) == 1.0
+    bigger = yearly.shrink_rates([12, 3, 20, 1], [3.0, 20.0, 20.0, 2.0])
+    assert bigger["shrunk"][0] < 12 / 3 and bigger["z"][2] > 0, "a small unit's rate is pulled in"
 
 
 # --- THE demo test -----------------------------------------------------------------------------
@@ -349,6 +372,7 @@ def test_demo_awards_show_their_numbers(demo: Store) -> None:
         ranked = result[level]
         assert [u["score"] for u in ranked] == sorted((u["score"] for u in ranked), reverse=True)
         keys = ["shrunk_rate", *yearly.SCORES[level]]
+        assert all(u["rate_spread"] == ranked[0]["rate_spread"] for u in ranked)
         for unit in ranked:
             assert unit["score"] == pytest.approx(sum(unit[f"z_{key}"] for key in keys) / len(keys))
             for key in keys[1:]:  # a score held back (a small team) counts as average

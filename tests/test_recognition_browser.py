@@ -109,7 +109,7 @@ def test_the_executive_opens_the_awards(live_web: LiveWeb, browser: Any) -> None
         for level in ("employee", "team", "location"):
             assert tab.page.locator(f"#award-{level} tbody tr").count() >= 1, level
         assert "person-years" in tab.page.inner_text("#award-location .reasoning")
-        assert "gamma-Poisson" in tab.page.inner_text("#award-method")
+        assert "empirical Bayes" in tab.page.inner_text("#award-method")
         tab.screenshot("recognition-awards.png")
     finally:
         context.close()

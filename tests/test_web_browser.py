@@ -298,7 +298,8 @@ def test_employee_sees_no_scores(live_web: LiveWeb, tab: Tab) -> None:
     explanation = TEXT["nl"]("Employees see no scores here: survey results are shown to managers only for "
                              "groups large enough to keep every answer anonymous.")  # fmt: skip
     assert explanation in tab.page.inner_text("main")
-    assert [a.strip() for a in tab.page.locator("nav a").all_inner_texts()] == [TEXT["nl"]("Account")]
+    menu = [TEXT["nl"](label) for label in ("Compliments", "Ideas", "Account")]
+    assert [a.strip() for a in tab.page.locator("nav a").all_inner_texts()] == menu
     assert tab.page.locator("[data-chart], table").count() == 0
     tab.screenshot("account-employee.png")
     refused = ["/overview", "/linkage", "/imports", f"/regions/{live_web.region}", f"/units/{live_web.team}"]

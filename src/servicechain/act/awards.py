@@ -3,44 +3,51 @@
 *Employee of the year*: the most confirmed recognitions said that year; ties go to the higher
 mean rating of the praising texts, then to the name.
 
-*Team* and *location of the year* combine, with equal weights, standardised components among
-the units of that level in the caller's subtree:
+*Team* and *location of the year* combine, with equal weights, standard scores among the
+units of that level in the caller's subtree:
 
-* recognition per person-year: confirmed recognitions of the unit's employees that year over
-  the person-years they worked that year (days employed / days of the year), shrunk towards
-  the rate of all those units with the gamma-Poisson posterior mean
-  ``(count + k * rate_all) / (person_years + k)``, ``k`` = :data:`PRIOR_PERSON_YEARS` (Gelman et
-  al., *Bayesian Data Analysis*, 3rd ed., 2013, section 2.6, the Poisson model with a conjugate
-  gamma prior): a team of three with one recognition is not ranked above a team of twenty
-  with five by chance;
+* recognition per person-year (confirmed recognitions of the unit's employees that year over
+  the person-years they worked that year: days employed / days of the year), as an empirical
+  Bayes estimate for Poisson counts with unequal exposures (Marshall, R. J. (1991). Mapping
+  disease and mortality rates using empirical Bayes estimators. *Applied Statistics* 40(2),
+  283-294, the global moment estimator): with ``m`` the overall rate, ``s2`` the
+  person-year-weighted variance of the units' rates and ``ybar`` the mean person-years, the
+  variance of the true rates is ``tau2 = max(0, s2 - m / ybar)`` and a unit's rate is shrunk
+  to ``m + C (rate - m)``, ``C = tau2 / (tau2 + m / person_years)``. Its standard score is the
+  shrunk deviation in units of that true spread, ``(shrunk - m) / tau``: the posterior mean of
+  the unit's standardised true rate. When the rates differ no more than chance makes them
+  (``tau2 = 0``, or the exact conditional test of Poisson homogeneity, :func:`homogeneity_p`,
+  does not reject it at :data:`ALPHA`: a handful of compliments in the year) every unit scores
+  0: a team of three with one compliment is not ranked above a team of twenty by luck;
 * the unit's shrunk engagement index (``engagement_index``), and for locations also the shrunk
   customer-engagement index (``ce_index``): the mean of the year's quarterly ``shrunk`` values
   of the newest results snapshot, never of suppressed rows (the scorecard shrinks each unit's
   mean towards its peers by its reliability, so small units are neither punished nor praised
-  by chance).
+  by chance), standardised by their spread among the units compared.
 
-Each component becomes a z-score among the units compared (a missing component counts as the
-average, z = 0); the award goes to the highest mean z-score. Every number is returned beside
-the award, so pages can show the reasoning.
+A missing score counts as the average (z = 0); the award goes to the highest mean standard
+score. Every number is returned beside the award, so pages can show the reasoning.
 """
 
 from __future__ import annotations
 
+import math
 import statistics
 from datetime import date
 from typing import Any
 
+import numpy as np
 import sqlalchemy as sa
 
 from servicechain.act.roster import display_name
 from servicechain.analysis.snapshot import latest_snapshot
 from servicechain.store import Store, schema
 
-PRIOR_PERSON_YEARS = 5.0
-"""How many person-years of the average rate a unit's own recognition rate is weighed against."""
 SCORES = {"team": ("engagement_index",), "location": ("engagement_index", "ce_index")}
 """The scorecard measures (shrunk) that count for each level's award, beside recognition."""
 TOP = 3
+ALPHA = 0.05
+"""Recognition rates count only when they differ between the units beyond chance at this level."""
 """How many places each award lists (the winner and the runners-up)."""
 
 
@@ -151,12 +158,56 @@ def _shrunk_scores(store: Store, unit_ids: list[int], year: int) -> dict[tuple[i
 
 
 def _z_scores(values: list[float | None]) -> list[float]:
-    """Standard scores of the present values (missing ones and a zero spread: 0)."""
+    """Standard scores of the present values (missing ones, and all when they hardly differ: 0)."""
     present = [v for v in values if v is not None]
     if len(present) < 2:
         return [0.0 for _ in values]
     mean, spread = statistics.fmean(present), statistics.pstdev(present)
-    return [0.0 if v is None or spread == 0 else (v - mean) / spread for v in values]
+    if spread <= 1e-12 * max(1.0, abs(mean)):
+        return [0.0 for _ in values]
+    return [0.0 if v is None else (v - mean) / spread for v in values]
+
+
+def homogeneity_p(counts: list[int], person_years: list[float], draws: int = 2000) -> float:
+    """Do the units' rates differ more than chance? The p-value of the dispersion statistic
+    ``X2 = sum((count - m * years)**2 / (m * years))`` in the exact conditional test of Poisson
+    homogeneity (given the total, the counts are multinomial with shares years / total; Potthoff,
+    R. F. & Whittinghill, M. (1966). Testing for homogeneity II: the Poisson distribution.
+    *Biometrika* 53, 183-190), by Monte Carlo with a fixed seed (the same data, the same answer)."""
+    total, exposure = sum(counts), np.asarray(person_years, dtype="float64")
+    if total == 0 or len(counts) < 2:
+        return 1.0
+    expected = total * exposure / exposure.sum()
+    observed = float((((np.asarray(counts) - expected) ** 2) / expected).sum())
+    simulated = np.random.default_rng(20240601).multinomial(total, exposure / exposure.sum(), size=draws)
+    statistics_ = (((simulated - expected) ** 2) / expected).sum(axis=1)
+    return float((1 + np.count_nonzero(statistics_ >= observed - 1e-9)) / (draws + 1))
+
+
+def shrink_rates(counts: list[int], person_years: list[float]) -> dict[str, Any]:
+    """Empirical Bayes rates for counts over unequal exposures (Marshall 1991, the global moment
+    estimator; see the module docstring): ``overall`` (m), ``spread`` (tau, the SD of the true
+    rates), and per unit ``shrunk`` rates and ``z`` = (shrunk - m) / tau. When the counts do not
+    differ beyond chance (:func:`homogeneity_p` at least :data:`ALPHA`) tau is 0: every rate is m
+    and every z 0."""
+    total = sum(person_years)
+    m = sum(counts) / total
+    rates = [c / y for c, y in zip(counts, person_years, strict=True)]
+    s2 = sum(y * (r - m) ** 2 for r, y in zip(rates, person_years, strict=True)) / total
+    tau2 = max(0.0, s2 - m / (total / len(counts)))
+    p = homogeneity_p(counts, person_years)
+    if m == 0 or tau2 == 0 or p >= ALPHA:
+        return {
+            "overall": m,
+            "spread": 0.0,
+            "p": p,
+            "shrunk": [m for _ in counts],
+            "z": [0.0 for _ in counts],
+        }
+    shares = [tau2 / (tau2 + m / y) for y in person_years]
+    shrunk = [m + c * (r - m) for c, r in zip(shares, rates, strict=True)]
+    tau = math.sqrt(tau2)
+    return {"overall": m, "spread": tau, "p": p, "shrunk": shrunk, "z": [(v - m) / tau for v in shrunk]}
 
 
 def unit_of_the_year(
@@ -188,19 +239,22 @@ def unit_of_the_year(
             )
     if not entries:
         return []
-    overall = sum(e["count"] for e in entries) / sum(e["person_years"] for e in entries)
-    for e in entries:
-        e["shrunk_rate"] = (e["count"] + PRIOR_PERSON_YEARS * overall) / (
-            e["person_years"] + PRIOR_PERSON_YEARS
-        )
+    rates = shrink_rates([e["count"] for e in entries], [e["person_years"] for e in entries])
     scores = _shrunk_scores(store, [e["unit_id"] for e in entries], year)
-    components = ["shrunk_rate", *SCORES[level]]
-    for measure in SCORES[level]:
-        for e in entries:
+    for i, e in enumerate(entries):
+        e |= {
+            "shrunk_rate": rates["shrunk"][i],
+            "z_shrunk_rate": rates["z"][i],
+            "overall_rate": rates["overall"],
+            "rate_spread": rates["spread"],
+            "rate_p": rates["p"],
+        }
+        for measure in SCORES[level]:
             e[measure] = scores.get((e["unit_id"], measure))
-    for key in components:
-        for e, z in zip(entries, _z_scores([e[key] for e in entries]), strict=True):
-            e[f"z_{key}"] = z
+    for measure in SCORES[level]:
+        for e, z in zip(entries, _z_scores([e[measure] for e in entries]), strict=True):
+            e[f"z_{measure}"] = z
+    components = ["shrunk_rate", *SCORES[level]]
     for e in entries:
         e["score"] = statistics.fmean(e[f"z_{key}"] for key in components)
     entries.sort(key=lambda e: (-e["score"], e["name"]))
@@ -215,7 +269,6 @@ def awards(store: Store, year: int, *, path: str | None = None) -> dict[str, Any
     return {
         "year": year,
         "recognitions": len(rows),
-        "prior_person_years": PRIOR_PERSON_YEARS,
         "employee": employee_of_the_year(rows),
         "team": unit_of_the_year(store, "team", year, path, rows),
         "location": unit_of_the_year(store, "location", year, path, rows),

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Container
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -25,6 +26,7 @@ SENTENCE = re.compile(r"(?<=[.!?…])\s+|\n+")
 WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
 
 
+@lru_cache(maxsize=65536)  # comments repeat their words: fold each once
 def fold(text: str) -> str:
     """``text`` without diacritics, in lower case (``Chloé`` -> ``chloe``)."""
     decomposed = unicodedata.normalize("NFKD", text)
@@ -94,10 +96,15 @@ def words(sentence: str) -> list[tuple[str, int]]:
     return [(match.group(0), match.start()) for match in WORD.finditer(sentence)]
 
 
+@lru_cache(maxsize=4096)
+def _parts(phrase: str) -> list[str]:
+    return WORD.findall(phrase)  # type: ignore[no-any-return]
+
+
 def _has_phrase(folded_words: list[str], phrase: str) -> list[int]:
     """Where the folded ``phrase`` starts as whole words in ``folded_words``."""
-    parts = WORD.findall(phrase)
-    if not parts:
+    parts = _parts(phrase)
+    if not parts or parts[0] not in folded_words:
         return []
     size = len(parts)
     return [i for i in range(len(folded_words) - size + 1) if folded_words[i : i + size] == parts]
@@ -124,7 +131,7 @@ class Sentence:
     def named_directly(self, position: int, vocabulary: Vocabulary) -> bool:
         """True when a direct cue ("Kudos to", "Complimenten voor") ends right before ``position``."""
         for cue in vocabulary.direct_cues:
-            parts = WORD.findall(cue)
+            parts = _parts(cue)
             if parts and position >= len(parts) and self.folded[position - len(parts) : position] == parts:
                 return True
         return False
@@ -160,7 +167,9 @@ class Mention:
     """Teams the sentence names (folded); empty: no team named."""
 
 
-def mentions(text: str, known: set[str], team_names: list[str], vocabulary: Vocabulary) -> list[Mention]:
+def mentions(
+    text: str, known: Container[str], team_names: list[str], vocabulary: Vocabulary
+) -> list[Mention]:
     """The praised names of ``text``: capitalised words whose folded form is in ``known`` (the folded
     name forms of the roster), in sentences that praise; one mention per name (its first)."""
     out: dict[str, Mention] = {}

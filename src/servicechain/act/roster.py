@@ -64,9 +64,9 @@ class Staff:
     index: dict[str, list[Employee]] = field(default_factory=dict)
 
     @property
-    def known(self) -> set[str]:
-        """Every folded name form of these employees."""
-        return set(self.index)
+    def known(self) -> dict[str, list[Employee]]:
+        """Every folded name form of these employees (the index itself: ``in`` is what callers ask)."""
+        return self.index
 
     def named(self, form: str) -> list[Employee]:
         """The employees a folded name form can mean."""
@@ -79,7 +79,7 @@ class Roster:
 
     units: dict[int, tuple[str, str, str, int | None]]
     employees: list[Employee]
-    _staff: dict[int, Staff | None] = field(default_factory=dict)
+    _staff: dict[int, Staff] = field(default_factory=dict)
 
     def scope_of(self, unit_id: int) -> int | None:
         """The unit whose subtree a text about ``unit_id`` is matched against (a team: its parent)."""
@@ -95,22 +95,28 @@ class Roster:
         scope = self.scope_of(unit_id)
         if scope is None:
             return None
-        if scope not in self._staff:
-            path = self.units[scope][0]
-            teams = sorted(
-                {
-                    team_part(name)
-                    for p, kind, name, _ in self.units.values()
-                    if kind == "team" and p.startswith(path)
-                }
-            )
-            staff = Staff(teams)
-            for employee in self.employees:
-                if self.units[employee.unit_id][0].startswith(path):
+        if not self._staff:
+            self._index()
+        return self._staff.get(scope) or Staff([])
+
+    def _index(self) -> None:
+        """Staff per unit, in one pass: a unit's path ('/1/4/17/') names every unit above it."""
+        teams: dict[int, set[str]] = {}
+        for path, kind, name, _ in self.units.values():
+            if kind == "team":
+                for above in _ids(path):
+                    teams.setdefault(above, set()).add(team_part(name))
+        staff = {unit: Staff(sorted(teams.get(unit, ()))) for unit in self.units}
+        for employee in self.employees:
+            for above in _ids(self.units[employee.unit_id][0]):
+                if above in staff:
                     for form in employee.forms:
-                        staff.index.setdefault(form, []).append(employee)
-            self._staff[scope] = staff
-        return self._staff[scope]
+                        staff[above].index.setdefault(form, []).append(employee)
+        self._staff = dict(staff)
+
+
+def _ids(path: str) -> list[int]:
+    return [int(part) for part in path.strip("/").split("/") if part.isdigit()]
 
 
 def load(connection: sa.Connection, words: Vocabulary | None = None) -> Roster:

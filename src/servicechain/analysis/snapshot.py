@@ -112,7 +112,8 @@ def refresh(
     store: Store, *, settings: Settings | None = None, on_step: Callable[[str], None] | None = None
 ) -> SnapshotInfo:
     """Compute every unit's results and store them as the newest snapshot; the one before it is
-    kept (a server may be reading it), older ones go."""
+    kept (a server may be reading it), older ones go. Then praise of named employees in new
+    texts becomes recognition suggestions (:func:`servicechain.act.recognition.find_recognition`)."""
     settings = settings or get_settings()
     step = on_step or (lambda _: None)
     started = time.perf_counter()

@@ -5,7 +5,9 @@ to confirm or reject, ambiguous matches (several colleagues could be meant) for 
 resolve, and the confirmed praise below. Analysts also start a search for new praise.
 ``/employees/{code}`` shows one employee's confirmed recognition; ``/recognition/awards`` the
 employee, team and location of the year with the numbers behind them. Employees see none of
-it (403); another unit's recognition or employee answers 404, like an unknown one.
+it (403) except ``/compliments``, the wall of their location's confirmed praise (no ratings, no
+links to colleagues' pages); another unit's recognition or employee answers 404, like an
+unknown one.
 """
 
 from __future__ import annotations

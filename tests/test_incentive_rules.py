@@ -355,3 +355,17 @@ def test_refusals_name_the_problem(store: Store) -> None:
         )
     with pytest.raises(IncentiveRefused, match="where lower is better"):
         evaluate(store, threshold_rule())
+
+
+def test_the_default_period_is_the_newest_ended_one() -> None:
+    """A quarter still running (its first answers just collected) is not judged by default."""
+    from datetime import date
+
+    from servicechain.act.incentives import default_period
+
+    periods = ["2026-Q2", "2026-Q3", "2026-Q4"]
+    assert default_period(periods, date(2026, 11, 23)) == "2026-Q3"
+    assert default_period(periods, date(2027, 1, 1)) == "2026-Q4"
+    assert default_period(["2026-Q4"], date(2026, 11, 23)) == "2026-Q4"  # none ended: the newest
+    assert default_period(["2026", "2026-Q4"], date(2026, 10, 1)) == "2026"  # not a quarter: ended
+    assert default_period([], date(2026, 11, 23)) is None

@@ -194,6 +194,29 @@ def test_mentions_guard_against_words() -> None:
     assert words.forms("Johannes") >= {"jan", "hans", "john"} and "daan" in words.forms("Daniel")
 
 
+def test_criticism_is_never_praise() -> None:
+    """A place or team phrase alone praises nobody, nor does a sentence with criticism or a
+    negated cue (the reviewer's examples: these became suggestions once)."""
+    words = vocabulary()
+    known = {fold(n) for n in ("Jan", "Sanne", "Daan")}
+    teams = ["Servicebalie", "Winkelvloer"]
+    for text in (
+        "Jan in de winkel was niet vriendelijk.",
+        "Jan was onbeleefd in de winkel.",
+        "De medewerker aan de servicebalie, Sanne, was onbeleefd en niet behulpzaam.",
+        "Jan was niet zo erg vriendelijk.",
+        "Daan on the shop floor was rude.",
+        "Sanne aan de servicebalie.",
+    ):
+        assert mentions(text, known, teams, words) == [], text
+    for text, name in (
+        ("Sanne aan de servicebalie was super behulpzaam.", "Sanne"),
+        ("Daan on the shop floor really took the time to help me.", "Daan"),
+        ("Geen klachten: Jan was heel vriendelijk.", "Jan"),
+    ):
+        assert [m.name for m in mentions(text, known, teams, words)] == [name], text
+
+
 def test_decisions_by_role_and_scope(small: Store) -> None:
     find_recognition(small)
     found = rows_by_review(small)

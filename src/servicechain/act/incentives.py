@@ -27,7 +27,9 @@ unit's. Rules take measures where higher is better. Callers see the units below 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -35,6 +37,7 @@ import pandas as pd
 import sqlalchemy as sa
 from scipy import stats
 
+from servicechain.accounts.audit import now as utc_now
 from servicechain.act.incentive_rules import IncentiveRule
 from servicechain.analysis.snapshot import latest_snapshot, read_document
 from servicechain.errors import UserError
@@ -337,11 +340,30 @@ def _number(value: Any) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
+def default_period(periods: list[str], today: date | None = None) -> str | None:
+    """The newest of ``periods`` (sorted) that has ended: a bonus is judged on a whole quarter,
+    not on the first answers collected in the current one. Periods that are not quarters
+    (``2026-Q3``) count as ended; when none has ended, the newest."""
+    today = today or utc_now().date()
+    ended = [period for period in periods if not _runs_on(period, today)]
+    return (ended or periods or [None])[-1]
+
+
+def _runs_on(period: str, today: date) -> bool:
+    """True when ``period`` is a quarter that has not ended by ``today``."""
+    found = re.fullmatch(r"(\d{4})-Q([1-4])", period)
+    if found is None:
+        return False
+    year, number = int(found.group(1)), int(found.group(2))
+    return (year, number) >= (today.year, (today.month - 1) // 3 + 1)
+
+
 def evaluate(
     store: Store, rule: IncentiveRule, period: str | None = None, *, path: str | None = None
 ) -> Evaluation:
-    """The rule for ``period`` (None: the newest period with results of its measure) for the units
-    below ``path`` (None: all); the threshold is always the whole company's."""
+    """The rule for ``period`` (None: the newest ended period with results of its measure, see
+    :func:`default_period`) for the units below ``path`` (None: all); the threshold is always the
+    whole company's."""
     snapshot_id, entry = measure_entry(store, rule)
     units, root = _units(store, rule.level)
     if units.empty:
@@ -349,7 +371,7 @@ def evaluate(
     scores = _scores(store, snapshot_id, rule, root)
     peers = scores[(scores["level"] == rule.level) & scores["mean"].notna()]
     periods = sorted(set(peers["period"]))
-    period = period or (periods[-1] if periods else None)
+    period = period or default_period(periods)
     if period is None or period not in periods:
         raise IncentiveRefused(
             UNKNOWN_PERIOD,

@@ -4,10 +4,11 @@ Pure functions over strings (no store); :mod:`servicechain.act.recognition` feed
 unit's roster. A *mention* is a capitalised word of a sentence that equals a name form of the
 roster (first name, the name one goes by, and their variants from ``act/names.yaml``),
 compared without case and diacritics (``Chloé`` = ``Chloe``). It counts only when the
-sentence praises: a praise cue that is not negated ("niet vriendelijk"), a team phrase
-("aan de servicebalie") or a place ("in de winkel"). Names that are also common words or
-places (``Mei``, ``Fleur``, ``Milan``) need more: a team phrase or place, or a cue that names
-them directly ("Complimenten voor Iris").
+sentence praises: it carries a praise cue that is not negated ("niet vriendelijk") and no word
+of criticism ("onbeleefd", "rude"). A team phrase ("aan de servicebalie") or a place ("in de
+winkel") only narrows the match; on its own it praises nothing ("Jan in de winkel was
+onbeleefd"). Names that are also common words or places (``Mei``, ``Fleur``, ``Milan``) need
+more: a team phrase or place, or a cue that names them directly ("Complimenten voor Iris").
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class Vocabulary:
     places: tuple[str, ...]
     praise: tuple[str, ...]
     negations: frozenset[str]
+    criticism: tuple[str, ...]
     also_words: frozenset[str]
     direct_cues: tuple[str, ...]
 
@@ -74,6 +76,7 @@ def vocabulary_from(data: dict[str, Any]) -> Vocabulary:
         places=tuple(fold(str(p)) for p in data.get("places", [])),
         praise=tuple(sorted(set(cues), key=len, reverse=True)),
         negations=frozenset(fold(str(n)) for n in data.get("negations", [])),
+        criticism=tuple(fold(str(w)) for words in (data.get("criticism") or {}).values() for w in words),
         also_words=frozenset(fold(str(n)) for n in data.get("also_words", [])),
         direct_cues=tuple(fold(str(c)) for c in data.get("direct_cues", [])),
     )
@@ -122,11 +125,13 @@ class Sentence:
     teams: frozenset[str]
     """Folded team names whose phrases occur in the sentence."""
     place: bool
+    critical: bool
+    """The sentence has a word of criticism ("onbeleefd", "rude")."""
 
     @property
     def praises(self) -> bool:
-        """True when the sentence carries a cue, a team phrase or a place."""
-        return bool(self.cues) or bool(self.teams) or self.place
+        """True when the sentence carries a praise cue (not negated) and no criticism."""
+        return bool(self.cues) and not self.critical
 
     def named_directly(self, position: int, vocabulary: Vocabulary) -> bool:
         """True when a direct cue ("Kudos to", "Complimenten voor") ends right before ``position``."""
@@ -144,7 +149,7 @@ def read_sentence(text: str, team_names: list[str], vocabulary: Vocabulary) -> S
     cues = []
     for cue in vocabulary.praise:
         for start in _has_phrase(folded, cue):
-            before = folded[max(0, start - 2) : start]
+            before = folded[max(0, start - 3) : start]  # "niet zo erg vriendelijk"
             if not any(word in vocabulary.negations or word.endswith("n't") for word in before):
                 cues.append(start)
     teams = frozenset(
@@ -153,7 +158,8 @@ def read_sentence(text: str, team_names: list[str], vocabulary: Vocabulary) -> S
         if any(_has_phrase(folded, phrase) for phrase in vocabulary.team_phrases(team))
     )
     place = any(_has_phrase(folded, phrase) for phrase in vocabulary.places)
-    return Sentence(text, found, folded, sorted(set(cues)), teams, place)
+    critical = any(_has_phrase(folded, phrase) for phrase in vocabulary.criticism)
+    return Sentence(text, found, folded, sorted(set(cues)), teams, place, critical)
 
 
 @dataclass(frozen=True)

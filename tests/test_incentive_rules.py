@@ -345,6 +345,11 @@ def test_refusals_name_the_problem(store: Store) -> None:
         evaluate(store, threshold_rule(measure="nps"))
     with pytest.raises(IncentiveRefused, match="units of level team, and the organisation has none"):
         evaluate(store, threshold_rule(level="team"))
+    company = schema.result_scorecard.c.level == "company"
+    with store.transaction() as connection:  # no company value: nobody is judged (nor passed) without it
+        connection.execute(sa.update(schema.result_scorecard).where(company).values(mean=None))
+    with pytest.raises(IncentiveRefused, match="no company value|there is none for 2026-Q1"):
+        evaluate(store, threshold_rule())
     with store.transaction() as connection:
         connection.execute(
             sa.update(schema.result_document).values(

@@ -58,7 +58,12 @@ LOWER_BETTER = (
     "The rule {rule} names {measure}, where lower is better: rules take measures where higher is better."
 )
 UNKNOWN_LEVEL = "The rule {rule} judges units of level {level}, and the organisation has none."
+NO_COMPANY = (
+    "The rule {rule} compares with the company's value of {measure}, and there is none for {period} "
+    "(it needs one top unit with results): give the rule a fixed threshold instead."
+)
 MESSAGES = (
+    NO_COMPANY,
     NO_RESULTS,
     UNKNOWN_RULE,
     UNKNOWN_PERIOD,
@@ -410,8 +415,8 @@ def _reference(
     if rule.threshold is not None:
         return rule.threshold, None
     company = scores[(scores["unit_id"] == root) & (scores["period"] == period)]
-    if company.empty or _number(company["mean"].iloc[0]) is None:
-        return None, None
+    if company.empty or _number(company["mean"].iloc[0]) is None:  # never judge without it
+        raise IncentiveRefused(NO_COMPANY, rule=rule.key, measure=rule.measure, period=period)
     return float(company["mean"].iloc[0]), int(company["n"].iloc[0])
 
 

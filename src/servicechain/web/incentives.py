@@ -30,6 +30,10 @@ router = APIRouter(include_in_schema=False)
 api_router = APIRouter(tags=["incentives"])
 
 MESSAGES = {
+    incentives.NO_COMPANY: N_(
+        "The rule {rule} compares with the company's value of {measure}, and there is none for {period} "
+        "(it needs one top unit with results): give the rule a fixed threshold instead."
+    ),
     incentives.NO_RESULTS: N_("There are no results yet: import data and refresh first."),
     incentives.UNKNOWN_RULE: N_("There is no incentive rule {rule}: choose one of {known}."),
     incentives.UNKNOWN_PERIOD: N_(

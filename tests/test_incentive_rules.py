@@ -348,7 +348,7 @@ def test_refusals_name_the_problem(store: Store) -> None:
     company = schema.result_scorecard.c.level == "company"
     with store.transaction() as connection:  # no company value: nobody is judged (nor passed) without it
         connection.execute(sa.update(schema.result_scorecard).where(company).values(mean=None))
-    with pytest.raises(IncentiveRefused, match="no company value|there is none for 2026-Q1"):
+    with pytest.raises(IncentiveRefused, match="there is none for 2026-Q1"):
         evaluate(store, threshold_rule())
     with store.transaction() as connection:
         connection.execute(

@@ -156,6 +156,29 @@ def test_finding_again_adds_nothing(small: Store) -> None:
     ]
 
 
+def test_a_later_run_reads_only_new_texts_unless_the_roster_changed(
+    small: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The finder keeps a mark per source: a refresh reads the texts that came since (all of them
+    again when names changed, or with full=True), so it does not grow with the whole history."""
+    from servicechain.act import recognition
+
+    monkeypatch.setattr(recognition, "RESCAN_MARGIN", 0)  # no re-read margin: the window is exact
+    first = find_recognition(small)
+    assert first.texts == 11 and first.added == 10
+    assert find_recognition(small).texts == 0
+    extra = review("R14", "Chloé op de winkelvloer was geweldig.", day="2026-07-01")
+    import_file(small, "reviews", write(tmp_path, "more.csv", f"{REVIEW_HEAD}\n{extra}\n"))
+    later = find_recognition(small)
+    assert (later.texts, later.added) == (1, 1)
+    assert find_recognition(small, full=True).texts == 12
+    roster = "employee_code,unit_code,role,is_manager,customer_facing,known_as\n"
+    roster += "E007,T-UTR-W,verkoper,false,true,Clo\n"
+    import_file(small, "employees", write(tmp_path, "nickname.csv", roster))
+    again = find_recognition(small)  # a new name form: every text is read against it
+    assert (again.texts, again.added) == (12, 0)
+
+
 def test_comments_of_satisfied_customers_count(small: Store, tmp_path: Path) -> None:
     """Touchpoint comments in the top two boxes of satisfaction are read; the till's employee decides
     between two namesakes."""

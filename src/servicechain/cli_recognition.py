@@ -38,13 +38,17 @@ def find_command(
     by: Annotated[
         str | None, typer.Option("--by", help="Who runs it (e-mail); default cli:<your login>.")
     ] = None,
+    everything: Annotated[
+        bool, typer.Option("--all", help="Read every text again, not only those newer than the last run.")
+    ] = False,
 ) -> None:
-    """Read every positive review and comment and store new praise of named employees (this also
-    runs after every import and refresh; running it again adds nothing)."""
+    """Read the positive reviews and comments that are new since the last run (every one after a
+    change of the roster, or with --all) and store new praise of named employees. This also runs
+    after every import and refresh; running it again adds nothing."""
     from servicechain.act.recognition import find_recognition
 
     with _user_errors():
-        result = find_recognition(_open(), email=_who(by))
+        result = find_recognition(_open(), email=_who(by), full=everything)
     console.print(
         f"{result.added} new ({result.suggested} suggested, {result.ambiguous} ambiguous) from "
         f"{result.texts:,} positive texts in {result.seconds:.2f} s",

@@ -8,7 +8,12 @@ unit who were employed on the day of the text (``hired_on <= day < left_on``). E
 names or ``known_as`` names win over variants; a team phrase in the sentence ("aan de
 servicebalie") narrows the candidates to that team. One candidate: a *suggestion* for that
 employee; several (or a team phrase that fits none of them): *ambiguous*, for an analyst to
-resolve. Running it again adds nothing (one row per source, text and name).
+resolve. Running it again adds nothing (one row per source, text and name), and reads only
+texts newer than the last run (``recognition_scan`` keeps, per source, the highest id read and
+a digest of the roster): a changed roster (names imported, people moved) reads every text
+again, and so does ``full=True`` (``servicechain recognition find --all``). Ids a little below
+the mark are read again (:data:`RESCAN_MARGIN`): writers that draw ids in blocks (the intake)
+may commit a lower id after a higher one.
 
 Deciding (:func:`decide`): managers and executives confirm or reject suggestions of their
 subtree; analysts resolve ambiguous ones by choosing a candidate, or reject them. Decisions
@@ -48,6 +53,13 @@ REVIEW_POSITIVE = 0.7
 (on a ten-point scale a 7 is "ruim voldoende", a positive mark; no five-point rating lies between
 0.7 and 0.8)."""
 SOURCES = ("review", "customer", "touchpoint")
+TABLES = {
+    "review": schema.review,
+    "customer": schema.customer_response,
+    "touchpoint": schema.touchpoint_response,
+}
+RESCAN_MARGIN = 20_000
+"""Ids below the last mark read again: several intake writers each hold a block of 2,000 ids."""
 
 # Messages (English, with {fields}); the web layer translates them.
 UNKNOWN = "There is no recognition {id} among your units."
@@ -136,9 +148,19 @@ def _day(moment: Any) -> date | None:
     return moment.date() if isinstance(moment, datetime) else moment  # type: ignore[no-any-return]
 
 
-def positive_texts(connection: sa.Connection) -> Iterator[Text]:
+def positive_texts(
+    connection: sa.Connection, window: dict[str, tuple[int, int]] | None = None
+) -> Iterator[Text]:
     """Reviews of at least :data:`REVIEW_POSITIVE` of their maximum, and customer and touchpoint
-    comments whose satisfaction answer is in the top two boxes."""
+    comments whose satisfaction answer is in the top two boxes; with ``window`` ({source: (after,
+    upto)}) only those with ``after < id <= upto``."""
+
+    def within(source: str, column: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
+        if window is None:
+            return sa.true()
+        after, upto = window[source]
+        return sa.and_(column > after, column <= upto)
+
     review = schema.review
     rows = connection.execute(
         sa.select(
@@ -152,6 +174,7 @@ def positive_texts(connection: sa.Connection) -> Iterator[Text]:
             review.c.text.is_not(None),
             review.c.rating_max > 0,
             review.c.rating >= review.c.rating_max * REVIEW_POSITIVE,
+            within("review", review.c.id),
         )
     )
     for row in rows:
@@ -177,7 +200,7 @@ def positive_texts(connection: sa.Connection) -> Iterator[Text]:
             table.c.comment,
             who.label("employee_id"),
         )
-        query = query.where(table.c.comment.is_not(None), table.c[item] >= lowest)
+        query = query.where(table.c.comment.is_not(None), table.c[item] >= lowest, within(source, table.c.id))
         for row in connection.execute(query):
             yield Text(
                 source,
@@ -226,36 +249,61 @@ def match(text: Text, staff: roster_of.Staff, words: Vocabulary, moment: datetim
 
 
 def find_recognition(
-    store: Store, *, email: str | None = None, client: str | None = None, now: datetime | None = None
+    store: Store,
+    *,
+    email: str | None = None,
+    client: str | None = None,
+    now: datetime | None = None,
+    full: bool = False,
 ) -> FindResult:
-    """Find praise of named employees in every positive text and store the new suggestions and
-    ambiguous matches; rows found before stay as they are (and are not added again).
+    """Find praise of named employees in the positive texts not read before (``full``: in every
+    one) and store the new suggestions and ambiguous matches; rows found before stay as they are
+    (and are not added again).
 
     ``email``: who asked (their run goes into the audit log); None for the automatic run after a
     refresh. Two runs at once (a refresh and an analyst) do not add a row twice: the unique
     constraint refuses the second insert, and that run reads what is stored and tries once more."""
     with _RUNNING:
         try:
-            return _find(store, email, client, now)
+            return _find(store, email, client, now, full)
         except sa.exc.IntegrityError:  # another process stored the same rows a moment ago
-            return _find(store, email, client, now)
+            return _find(store, email, client, now, full)
 
 
 _RUNNING = threading.Lock()
 """One run at a time per process (the web server's refresher and an analyst's button)."""
 
 
-def _find(store: Store, email: str | None, client: str | None, now: datetime | None) -> FindResult:
+def _window(connection: sa.Connection, digest: str, full: bool) -> dict[str, tuple[int, int]]:
+    """Per source, the ids to read: (after, upto]; upto is the highest id now, so texts that
+    arrive during the run wait for the next."""
+    scan = schema.recognition_scan
+    marks = {row.source: (int(row.last_id), row.roster) for row in connection.execute(sa.select(scan))}
+    window = {}
+    for source, table in TABLES.items():
+        upto = int(connection.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar_one())
+        last, roster = marks.get(source, (0, ""))
+        window[source] = (0 if full or roster != digest else max(0, last - RESCAN_MARGIN), upto)
+    return window
+
+
+def _find(
+    store: Store, email: str | None, client: str | None, now: datetime | None, full: bool
+) -> FindResult:
     started, moment = time.perf_counter(), now or utc_now()
     words, result = vocabulary(), FindResult()
     table = schema.recognition
     with store.engine.connect() as connection:
         staff = roster_of.load(connection)
+        window = _window(connection, staff.digest, full)
+        newer = [sa.and_(table.c.source == s, table.c.source_id > after) for s, (after, _) in window.items()]
         have = {
             (r.source, int(r.source_id), r.name)
-            for r in connection.execute(sa.select(table.c.source, table.c.source_id, table.c.name))
+            for r in connection.execute(
+                sa.select(table.c.source, table.c.source_id, table.c.name).where(sa.or_(*newer))
+            )
         }
-        for text in positive_texts(connection):
+        for text in positive_texts(connection, window):
             result.texts += 1
             unit_staff = staff.of_unit(text.unit_id)
             if unit_staff is None:
@@ -267,6 +315,13 @@ def _find(store: Store, email: str | None, client: str | None, now: datetime | N
     with store.transaction() as connection:
         if result.rows:
             connection.execute(table.insert(), result.rows)
+        scan = schema.recognition_scan
+        connection.execute(scan.delete())
+        connection.execute(
+            scan.insert(),
+            [{"source": s, "last_id": upto, "roster": staff.digest, "scanned_at": moment}
+             for s, (_, upto) in window.items()],
+        )  # fmt: skip
         if email is not None:
             record(
                 connection,

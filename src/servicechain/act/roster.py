@@ -8,6 +8,7 @@ is what a team phrase in a text is compared with.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -79,6 +80,9 @@ class Roster:
 
     units: dict[int, tuple[str, str, str, int | None]]
     employees: list[Employee]
+    digest: str = ""
+    """SHA-256 of the units and employees as matched: a new digest means texts read before may
+    match differently now (a name added, someone moved), so they are read again."""
     _staff: dict[int, Staff] = field(default_factory=dict)
 
     def scope_of(self, unit_id: int) -> int | None:
@@ -162,4 +166,6 @@ def load(connection: sa.Connection, words: Vocabulary | None = None) -> Roster:
                 team,
             )
         )
-    return Roster(units, people)
+    summary = repr((sorted(units.items()), sorted((e.id, e.unit_id, e.hired_on, e.left_on,
+                                                      sorted(e.own_forms)) for e in people)))  # fmt: skip
+    return Roster(units, people, hashlib.sha256(summary.encode()).hexdigest())

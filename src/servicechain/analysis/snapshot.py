@@ -14,6 +14,7 @@ application when an import happened elsewhere since (it then says so and refresh
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -177,7 +178,10 @@ def refresh(
             connection.execute(schema.result_snapshot.delete().where(schema.result_snapshot.c.id < keep))
     from servicechain.act.recognition import find_recognition  # praise in new texts: suggestions
 
-    find_recognition(store)
+    try:
+        find_recognition(store)
+    except Exception:  # the results are stored: a failed search must not fail the refresh
+        logging.getLogger(__name__).exception("finding recognition after the refresh failed")
     return SnapshotInfo(snapshot_id, built_at, import_id, seconds)
 
 

@@ -530,3 +530,13 @@ recognition = sa.Table(
     sa.Index(None, "unit_id", "status"),
     comment="Praise of a named employee found in reviews and comments, matched against the roster.",
 )
+
+recognition_scan = sa.Table(
+    "recognition_scan",
+    metadata,
+    sa.Column("source", sa.String(16), primary_key=True, comment="review, customer or touchpoint"),
+    sa.Column("last_id", sa.BigInteger, nullable=False, comment="The highest id of a text read"),
+    sa.Column("roster", sa.String(64), nullable=False, comment="SHA-256 of the roster matched against"),
+    sa.Column("scanned_at", sa.DateTime, nullable=False),
+    comment="How far recognition has read each source: later runs read only newer texts.",
+)

@@ -127,9 +127,19 @@ def upgrade() -> None:
         comment="Praise of a named employee found in reviews and comments, matched against the roster.",
     )
     op.create_index(op.f("ix_recognition_unit_id_status"), "recognition", ["unit_id", "status"])
+    op.create_table(
+        "recognition_scan",
+        sa.Column("source", sa.String(length=16), nullable=False, comment="review, customer or touchpoint"),
+        sa.Column("last_id", sa.BigInteger(), nullable=False, comment="The highest id of a text read"),
+        sa.Column("roster", sa.String(length=64), nullable=False, comment="SHA-256 of the roster matched against"),
+        sa.Column("scanned_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("source", name=op.f("pk_recognition_scan")),
+        comment="How far recognition has read each source: later runs read only newer texts.",
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("recognition_scan")
     op.drop_index(op.f("ix_recognition_unit_id_status"), table_name="recognition")
     op.drop_table("recognition")
     op.drop_table("idea_vote")

@@ -351,7 +351,8 @@ def default_period(periods: list[str], today: date | None = None) -> str | None:
     (``2026-Q3``) count as ended; when none has ended, the newest."""
     today = today or utc_now().date()
     ended = [period for period in periods if not _runs_on(period, today)]
-    return (ended or periods or [None])[-1]
+    chosen = ended or periods
+    return chosen[-1] if chosen else None
 
 
 def _runs_on(period: str, today: date) -> bool:

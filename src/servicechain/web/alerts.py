@@ -11,20 +11,18 @@ import math
 import time
 from typing import Annotated, Any, Literal
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Body, FastAPI, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from servicechain.accounts.roles import sees_everything
 from servicechain.accounts.users import User
 from servicechain.collect import alerts
 from servicechain.collect.notify import AlertDispatcher
 from servicechain.collect.rules import AlertRule
-from servicechain.store import schema
-from servicechain.web.access import NotFound, require_scores
+from servicechain.web.access import NotFound
 from servicechain.web.i18n import N_, translator
 from servicechain.web.render import render
-from servicechain.web.session import bearer, check_csrf, client_of, language_of, signed_in, store_of
+from servicechain.web.scoped import scope_path, scores_caller
+from servicechain.web.session import bearer, check_csrf, client_of, language_of, store_of
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(tags=["alerts"])
@@ -48,20 +46,6 @@ def install(app: FastAPI) -> None:
         app.state.alert_listeners.append(dispatcher.wake)
 
 
-def scope_path(request: Request, user: User) -> str | None:
-    """The path of the caller's subtree (None: the whole organisation)."""
-    if sees_everything(user.role):
-        return None
-    unit = schema.org_unit
-    with store_of(request).engine.connect() as connection:
-        path = connection.execute(sa.select(unit.c.path).where(unit.c.id == user.unit_id)).scalar()
-    return str(path) if path else "/none/"
-
-
-def _caller(request: Request) -> tuple[User, str | None]:
-    user = signed_in(request)
-    require_scores(user)
-    return user, scope_path(request, user)
 
 
 def open_count(request: Request, user: User) -> int:
@@ -88,7 +72,7 @@ def _rules(request: Request) -> dict[str, AlertRule]:
 def _act(request: Request, alert_id: int, action: str, csrf: str | None, note: str | None = None
          ) -> dict[str, Any]:  # fmt: skip
     """Acknowledge or resolve as the caller (signed in, may see scores, then the CSRF check)."""
-    user, path = _caller(request)
+    user, path = scores_caller(request)
     if csrf is not None or bearer(request) is None:  # forms always; the API with a session cookie
         check_csrf(request, csrf if csrf is not None else request.headers.get("x-csrf-token"))
     store = store_of(request)
@@ -126,7 +110,7 @@ def duration(hours: float | None, language: str) -> str:
 @router.get("/alerts")
 def alerts_page(request: Request, status: StatusQuery = "open", page: Annotated[int, Query(ge=1)] = 1
                 ) -> Response:  # fmt: skip
-    _user, path = _caller(request)
+    _user, path = scores_caller(request)
     store = store_of(request)
     language = language_of(request)
     total = alerts.count_alerts(store, path=path, status=status)
@@ -170,7 +154,7 @@ def resolve_form(request: Request, alert_id: int, csrf_token: Annotated[str, For
 def alerts_api(request: Request, status: StatusQuery = "open", page: Annotated[int, Query(ge=1)] = 1,
                per_page: Annotated[int, Query(ge=1, le=1000)] = 100,
                lang: Annotated[str | None, Query(pattern="^(nl|en)$")] = None) -> dict[str, Any]:  # fmt: skip
-    _user, path = _caller(request)
+    _user, path = scores_caller(request)
     store, language, rules = store_of(request), language_of(request), _rules(request)
     total = alerts.count_alerts(store, path=path, status=status)
     found = alerts.list_alerts(store, path=path, status=status, limit=per_page, offset=(page - 1) * per_page)

@@ -7,6 +7,7 @@ Errors are ``{"error": {"status": ..., "message": ...}}``; lists are paginated.
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
@@ -67,7 +68,9 @@ def paginate(request: Request, items: list[Any], page: int, per_page: int) -> di
     following = None
     if start + per_page < len(items):
         following = str(request.url.include_query_params(page=page + 1, per_page=per_page))
-    return {"items": chunk, "page": page, "per_page": per_page, "total": len(items), "next": following}
+    pages = max(1, math.ceil(len(items) / per_page))
+    return {"items": chunk, "page": page, "per_page": per_page, "total": len(items), "pages": pages,
+            "next": following}  # fmt: skip
 
 
 @router.get("/me", summary="The caller: e-mail, role, unit, language")

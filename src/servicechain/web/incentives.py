@@ -16,14 +16,13 @@ from fastapi.responses import JSONResponse, Response
 
 from servicechain.accounts.audit import log_event
 from servicechain.accounts.roles import sees_everything
-from servicechain.accounts.users import User
 from servicechain.act import incentive_texts as texts
 from servicechain.act import incentives
 from servicechain.act.incentive_rules import IncentiveRule, load_rules, rule_of
-from servicechain.web.access import require_scores, require_whole_organisation
-from servicechain.web.alerts import scope_path
+from servicechain.web.access import require_whole_organisation
 from servicechain.web.i18n import N_, translator
 from servicechain.web.render import render
+from servicechain.web.scoped import scores_caller
 from servicechain.web.session import client_of, language_of, signed_in, store_of
 
 router = APIRouter(include_in_schema=False)
@@ -114,10 +113,6 @@ def _rules(request: Request) -> list[IncentiveRule]:
     return request.app.state.incentive_rules  # type: ignore[no-any-return]
 
 
-def _caller(request: Request) -> tuple[User, str | None]:
-    user = signed_in(request)
-    require_scores(user)
-    return user, scope_path(request, user)
 
 
 def _message(request: Request, error: incentives.IncentiveRefused) -> str:
@@ -212,7 +207,7 @@ def evaluation_json(evaluation: incentives.Evaluation, language: str) -> dict[st
 
 @router.get("/incentives")
 def incentives_page(request: Request, rule: RuleQuery = None, period: PeriodQuery = None) -> Response:
-    user, path = _caller(request)
+    user, path = scores_caller(request)
     language = language_of(request)
     rules = _rules(request)
     key = rule or rules[0].key
@@ -274,7 +269,7 @@ def export_page(request: Request, rule: RuleQuery = None, period: PeriodQuery = 
 def incentives_api(
     request: Request, rule: RuleQuery = None, period: PeriodQuery = None, lang: LangQuery = None
 ) -> Any:
-    _user, path = _caller(request)
+    _user, path = scores_caller(request)
     language = language_of(request)
     try:
         found = evaluations(request, rule, period, path)

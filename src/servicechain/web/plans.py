@@ -8,22 +8,22 @@ driver analysis first as the measure to move.
 
 from __future__ import annotations
 
-import math
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Form, Query, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from servicechain.accounts.users import User
 from servicechain.act import plans
-from servicechain.web.access import NotFound, PageError, Scope, require_scores
-from servicechain.web.alerts import scope_path
+from servicechain.web.access import NotFound, PageError, Scope
+from servicechain.web.api import paginate
 from servicechain.web.i18n import N_, translator
 from servicechain.web.render import render
 from servicechain.web.results import Results
-from servicechain.web.session import bearer, check_csrf, client_of, language_of, signed_in, store_of
+from servicechain.web.scoped import check_api_write, said, scores_caller, unprocessable
+from servicechain.web.session import check_csrf, client_of, language_of, store_of
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(tags=["action plans"])
@@ -77,11 +77,6 @@ class Refused(PageError):
     """A plan was refused (400 on pages, 422 in the API)."""
 
 
-def _caller(request: Request) -> tuple[User, str | None]:
-    """The caller (signed in, may see scores) and the path of their subtree (None: everything)."""
-    user = signed_in(request)
-    require_scores(user)
-    return user, scope_path(request, user)
 
 
 def _refused(error: plans.PlanRefused) -> PageError:
@@ -91,8 +86,6 @@ def _refused(error: plans.PlanRefused) -> PageError:
     return Refused(message, **error.values)
 
 
-def _message(request: Request, error: PageError) -> str:
-    return translator(language_of(request))(error.message, **error.values)
 
 
 def _due(text: str) -> date:
@@ -204,7 +197,7 @@ def _page(
 
 @router.get("/plans")
 def plans_page(request: Request, status: FilterQuery = "active", unit: str | None = None) -> Response:
-    user, path = _caller(request)
+    user, path = scores_caller(request)
     return _page(request, user, path, status=status, unit=unit)
 
 
@@ -220,7 +213,7 @@ def create_form(
     due_on: Annotated[str, Form()] = "",
     notes: Annotated[str, Form()] = "",
 ) -> Response:
-    user, path = _caller(request)
+    user, path = scores_caller(request)
     check_csrf(request, csrf_token)
     form = {
         "unit": unit,
@@ -249,9 +242,9 @@ def create_form(
         error = _refused(refused)
         if isinstance(error, NotFound):
             raise error from None
-        return _page(request, user, path, error=_message(request, error), form=form, code=400)
+        return _page(request, user, path, error=said(request, error), form=form, code=400)
     except Refused as error:
-        return _page(request, user, path, error=_message(request, error), form=form, code=400)
+        return _page(request, user, path, error=said(request, error), form=form, code=400)
     return RedirectResponse(f"/plans?unit={plan['unit_code']}#plan-{plan['id']}", status_code=303)
 
 
@@ -264,7 +257,7 @@ def update_form(
     notes: Annotated[str | None, Form()] = None,
     back: Annotated[str, Form()] = "",
 ) -> Response:
-    user, path = _caller(request)
+    user, path = scores_caller(request)
     check_csrf(request, csrf_token)
     try:
         plans.update_plan(
@@ -280,7 +273,7 @@ def update_form(
         error = _refused(refused)
         if isinstance(error, NotFound):
             raise error from None
-        return _page(request, user, path, error=_message(request, error), code=400)
+        return _page(request, user, path, error=said(request, error), code=400)
     target = back if back.startswith("/plans") and "//" not in back else "/plans"
     return RedirectResponse(f"{target}#plan-{plan_id}", status_code=303)
 
@@ -310,9 +303,8 @@ class PlanChange(BaseModel):
 
 
 def _api_caller(request: Request) -> tuple[User, str | None]:
-    user, path = _caller(request)
-    if bearer(request) is None:  # a session cookie writes with the CSRF header
-        check_csrf(request, request.headers.get("x-csrf-token"))
+    user, path = scores_caller(request)
+    check_api_write(request)
     return user, path
 
 
@@ -320,7 +312,7 @@ def _api_refused(request: Request, refused: plans.PlanRefused) -> Response:
     error = _refused(refused)
     if isinstance(error, NotFound):
         raise error
-    return JSONResponse({"error": {"status": 422, "message": _message(request, error)}}, status_code=422)
+    return unprocessable(request, error)
 
 
 @api_router.get("/plans", summary="The action plans of the caller's units, overdue ones first")
@@ -333,7 +325,7 @@ def plans_api(
     per_page: Annotated[int, Query(ge=1, le=1000)] = PER_PAGE,
     lang: Annotated[str | None, Query(pattern="^(nl|en)$")] = None,
 ) -> Any:
-    _user, path = _caller(request)
+    _user, path = scores_caller(request)
     try:
         found = plans.list_plans(
             store_of(request), path=path, status=status, unit_code=unit, overdue_only=overdue
@@ -341,19 +333,9 @@ def plans_api(
     except plans.PlanRefused as refused:
         return _api_refused(request, refused)
     results, language = _results(request), language_of(request)
-    total = len(found)
-    chunk = found[(page - 1) * per_page : page * per_page]
-    following = None
-    if page * per_page < total:
-        following = str(request.url.include_query_params(page=page + 1, per_page=per_page))
-    return {
-        "items": [_plain(plan, results, language) for plan in chunk],
-        "page": page,
-        "per_page": per_page,
-        "total": total,
-        "pages": max(1, math.ceil(total / per_page)),
-        "next": following,
-    }
+    body = paginate(request, found, page, per_page)
+    body["items"] = [_plain(plan, results, language) for plan in body["items"]]
+    return body
 
 
 @api_router.post("/plans", status_code=201, summary="Make an action plan for a unit of the caller's")

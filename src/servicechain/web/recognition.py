@@ -12,11 +12,10 @@ unknown one.
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Form, Query, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from servicechain.accounts.roles import sees_everything
@@ -25,11 +24,12 @@ from servicechain.act import awards as yearly
 from servicechain.act import recognition as found
 from servicechain.act import recognition_queue as queue
 from servicechain.act.plans import today
-from servicechain.web.access import Forbidden, NotFound, PageError, require_scores
-from servicechain.web.alerts import scope_path
+from servicechain.web.access import Forbidden, NotFound, PageError
+from servicechain.web.api import paginate
 from servicechain.web.i18n import N_, translator
 from servicechain.web.render import render
-from servicechain.web.session import bearer, check_csrf, client_of, language_of, signed_in, store_of
+from servicechain.web.scoped import check_api_write, said, scores_caller, unprocessable
+from servicechain.web.session import check_csrf, client_of, language_of, signed_in, store_of
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(tags=["recognition"])
@@ -82,10 +82,6 @@ class Refused(PageError):
     """A decision was refused (400 on pages, 422 in the API)."""
 
 
-def _caller(request: Request) -> tuple[User, str | None]:
-    user = signed_in(request)
-    require_scores(user)
-    return user, scope_path(request, user)
 
 
 def _translated(request: Request, error: found.RecognitionRefused) -> PageError:
@@ -103,8 +99,6 @@ def _translated(request: Request, error: found.RecognitionRefused) -> PageError:
     return Refused(message, **values)
 
 
-def _message(request: Request, error: PageError) -> str:
-    return translator(language_of(request))(error.message, **error.values)
 
 
 def _plain(item: dict[str, Any], language: str) -> dict[str, Any]:
@@ -130,7 +124,7 @@ def _year(store: Any, year: int | None) -> tuple[int, list[int]]:
 
 def unit_section(request: Request, code: str) -> list[dict[str, Any]]:
     """The confirmed recognition of a unit's subtree for its page (newest first, a few)."""
-    _user, path = _caller(request)
+    _user, path = scores_caller(request)
     try:
         return queue.list_recognition(
             store_of(request), path=path, status="confirmed", unit_code=code, limit=10
@@ -149,7 +143,7 @@ def recognition_page(
     unit: str | None = None,
     found_count: Annotated[str | None, Query(alias="found")] = None,
 ) -> Response:
-    user, path = _caller(request)
+    user, path = scores_caller(request)
     notice = None
     parts = (found_count or "").split("-")
     if len(parts) == 4 and all(part.isdigit() for part in parts):
@@ -200,7 +194,7 @@ def _page(
 
 @router.post("/recognition/find")
 def find_form(request: Request, csrf_token: Annotated[str, Form()] = "") -> Response:
-    user, _path = _caller(request)
+    user, _path = scores_caller(request)
     check_csrf(request, csrf_token)
     if user.role not in found.RESOLVERS:
         raise Forbidden(ANALYSTS_FIND)
@@ -218,7 +212,7 @@ def decide_form(
     employee: Annotated[str, Form()] = "",
     back: Annotated[str, Form()] = "",
 ) -> Response:
-    user, path = _caller(request)
+    user, path = scores_caller(request)
     check_csrf(request, csrf_token)
     try:
         queue.decide(
@@ -235,14 +229,14 @@ def decide_form(
         error = _translated(request, refused)
         if isinstance(error, NotFound | Forbidden):
             raise error from None
-        return _page(request, user, path, error=_message(request, error), code=400)
+        return _page(request, user, path, error=said(request, error), code=400)
     target = back if back.startswith("/recognition") and "//" not in back else "/recognition"
     return RedirectResponse(f"{target}#recognition-{recognition_id}", status_code=303)
 
 
 @router.get("/recognition/awards")
 def awards_page(request: Request, year: YearQuery = None) -> Response:
-    _user, path = _caller(request)
+    _user, path = scores_caller(request)
     chosen, years = _year(store_of(request), year)
     result = yearly.awards(store_of(request), chosen, path=path)
     return render(request, "awards.html", {"awards": result, "years": years, "year": chosen})
@@ -250,7 +244,7 @@ def awards_page(request: Request, year: YearQuery = None) -> Response:
 
 @router.get("/employees/{code}")
 def employee_page(request: Request, code: str) -> Response:
-    _user, path = _caller(request)
+    _user, path = scores_caller(request)
     store = store_of(request)
     try:
         person = queue.employee_of(store, code, path=path)
@@ -287,9 +281,8 @@ class Decision(BaseModel):
 
 
 def _api_caller(request: Request) -> tuple[User, str | None]:
-    user, path = _caller(request)
-    if bearer(request) is None:  # a session cookie writes with the CSRF header
-        check_csrf(request, request.headers.get("x-csrf-token"))
+    user, path = scores_caller(request)
+    check_api_write(request)
     return user, path
 
 
@@ -297,7 +290,7 @@ def _api_refused(request: Request, refused: found.RecognitionRefused) -> Respons
     error = _translated(request, refused)
     if isinstance(error, NotFound | Forbidden):
         raise error
-    return JSONResponse({"error": {"status": 422, "message": _message(request, error)}}, status_code=422)
+    return unprocessable(request, error)
 
 
 @api_router.get(
@@ -311,23 +304,14 @@ def recognition_api(
     page: Annotated[int, Query(ge=1)] = 1,
     per_page: Annotated[int, Query(ge=1, le=1000)] = PER_PAGE,
 ) -> Any:
-    _user, path = _caller(request)
+    _user, path = scores_caller(request)
     try:
         items = queue.list_recognition(store_of(request), path=path, status=status, unit_code=unit, year=year)
     except found.RecognitionRefused as refused:
         return _api_refused(request, refused)
-    language, total = language_of(request), len(items)
-    following = None
-    if page * per_page < total:
-        following = str(request.url.include_query_params(page=page + 1, per_page=per_page))
-    return {
-        "items": [_plain(item, language) for item in items[(page - 1) * per_page : page * per_page]],
-        "page": page,
-        "per_page": per_page,
-        "total": total,
-        "pages": max(1, math.ceil(total / per_page)),
-        "next": following,
-    }
+    body, language = paginate(request, items, page, per_page), language_of(request)
+    body["items"] = [_plain(item, language) for item in body["items"]]
+    return body
 
 
 @api_router.post("/recognition/find", summary="Search the positive texts for new praise (analysts)")
@@ -366,7 +350,7 @@ def decide_api(request: Request, recognition_id: int, body: Decision) -> Any:
 
 @api_router.get("/employees/{code}/recognition", summary="An employee's confirmed recognition")
 def employee_api(request: Request, code: str) -> Any:
-    _user, path = _caller(request)
+    _user, path = scores_caller(request)
     store = store_of(request)
     try:
         person = queue.employee_of(store, code, path=path)
@@ -379,6 +363,6 @@ def employee_api(request: Request, code: str) -> Any:
 
 @api_router.get("/recognition/awards", summary="Employee, team and location of the year, with the numbers")
 def awards_api(request: Request, year: YearQuery = None) -> Any:
-    _user, path = _caller(request)
+    _user, path = scores_caller(request)
     chosen, _years = _year(store_of(request), year)
     return yearly.awards(store_of(request), chosen, path=path)

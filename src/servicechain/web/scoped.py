@@ -1,0 +1,54 @@
+"""What the pages that act on results share: the caller and their subtree, refusals in the
+caller's language, CSRF for API writes made with a session cookie.
+
+Alerts, action plans, ideas, recognition and incentives all answer for "the units below the
+caller": :func:`scope_path` is that subtree's path (None for the whole organisation), and a
+unit or item outside it is a 404 like an unknown id.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from fastapi import Request
+from fastapi.responses import JSONResponse
+
+from servicechain.accounts.roles import sees_everything
+from servicechain.accounts.users import User
+from servicechain.store import schema
+from servicechain.web.access import PageError, require_scores
+from servicechain.web.i18n import translator
+from servicechain.web.session import bearer, check_csrf, language_of, signed_in, store_of
+
+
+def scope_path(request: Request, user: User) -> str | None:
+    """The path of the caller's subtree (None: the whole organisation)."""
+    if sees_everything(user.role):
+        return None
+    unit = schema.org_unit
+    with store_of(request).engine.connect() as connection:
+        path = connection.execute(sa.select(unit.c.path).where(unit.c.id == user.unit_id)).scalar()
+    return str(path) if path else "/none/"
+
+
+def scores_caller(request: Request) -> tuple[User, str | None]:
+    """The caller (signed in, a role that sees scores) and the path of their subtree."""
+    user = signed_in(request)
+    require_scores(user)
+    return user, scope_path(request, user)
+
+
+def check_api_write(request: Request) -> None:
+    """An API call that writes with a session cookie sends the CSRF token in ``X-CSRF-Token``;
+    one with a bearer token needs none."""
+    if bearer(request) is None:
+        check_csrf(request, request.headers.get("x-csrf-token"))
+
+
+def said(request: Request, error: PageError) -> str:
+    """A page error's message in the caller's language, its ``{fields}`` filled in."""
+    return translator(language_of(request))(error.message, **error.values)
+
+
+def unprocessable(request: Request, error: PageError) -> JSONResponse:
+    """The API's answer to a refused request: 422 with the message in the caller's language."""
+    return JSONResponse({"error": {"status": 422, "message": said(request, error)}}, status_code=422)

@@ -2,7 +2,8 @@
 
 ServicechainError            base class; the CLI prints its message, never a traceback
 ├── UserError                a user mistake (bad option, missing file)
-│   └── ImportRejected       an import file failed validation; carries the row-level problems
+│   ├── ImportRejected       an import file failed validation; carries the row-level problems
+│   └── Refused              a request refused with a translatable message (plans, ideas, ...)
 └── StoreBusy                the DuckDB file is locked by another process
 """
 
@@ -17,6 +18,15 @@ class ServicechainError(Exception):
 
 class UserError(ServicechainError):
     """A user mistake: the message says what was wrong and what to do."""
+
+
+class Refused(UserError):
+    """A request refused for a reason the user can fix: ``message`` (English, with ``{name}``
+    fields) and ``values``, so pages and the API can say it in the caller's language."""
+
+    def __init__(self, message: str, **values: object) -> None:
+        super().__init__(message.format(**values) if values else message)
+        self.message, self.values = message, values
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,7 +40,7 @@ from scipy import stats
 from servicechain.accounts.audit import now as utc_now
 from servicechain.act.incentive_rules import IncentiveRule
 from servicechain.analysis.snapshot import latest_snapshot, read_document
-from servicechain.errors import UserError
+from servicechain.errors import Refused
 from servicechain.stats.shrinkage import dersimonian_laird
 from servicechain.store import Store, schema
 from servicechain.store.bulk import read_frame
@@ -74,12 +74,8 @@ MESSAGES = (
 )
 
 
-class IncentiveRefused(UserError):
+class IncentiveRefused(Refused):
     """An evaluation that cannot be made: ``message`` (English, ``{name}`` fields) and ``values``."""
-
-    def __init__(self, message: str, **values: object) -> None:
-        super().__init__(message.format(**values) if values else message)
-        self.message, self.values = message, values
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from servicechain.accounts.audit import now as utc_now
 from servicechain.accounts.audit import record
 from servicechain.analysis.snapshot import latest_snapshot, read_document
-from servicechain.errors import UserError
+from servicechain.errors import Refused
 from servicechain.store import Store, schema
 
 STATUSES = ("open", "in_progress", "done", "dropped")
@@ -64,13 +64,9 @@ MESSAGES = (
 )
 
 
-class PlanRefused(UserError):
+class PlanRefused(Refused):
     """A plan cannot be made or changed: ``message`` (English, with ``{name}`` fields) and ``values``,
     so pages can translate it."""
-
-    def __init__(self, message: str, **values: object) -> None:
-        super().__init__(message.format(**values) if values else message)
-        self.message, self.values = message, values
 
 
 class PlanNotFound(PlanRefused):

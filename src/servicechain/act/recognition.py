@@ -37,7 +37,7 @@ from servicechain.accounts.audit import now as utc_now
 from servicechain.accounts.audit import record
 from servicechain.act import roster as roster_of
 from servicechain.act.praise import Vocabulary, mentions, vocabulary
-from servicechain.errors import UserError
+from servicechain.errors import Refused
 from servicechain.instruments.model import load_default_instruments
 from servicechain.store import Store, schema
 
@@ -88,12 +88,8 @@ MESSAGES = (
 )
 
 
-class RecognitionRefused(UserError):
+class RecognitionRefused(Refused):
     """A decision or query refused: ``message`` (English, with ``{name}`` fields) and ``values``."""
-
-    def __init__(self, message: str, **values: object) -> None:
-        super().__init__(message.format(**values) if values else message)
-        self.message, self.values = message, values
 
 
 class RecognitionNotFound(RecognitionRefused):

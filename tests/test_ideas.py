@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from conftest import fresh_store, select_rows
-from factories import seed_organisation
+from factories import seed_organisation, write
 from statsmodels.stats.proportion import proportion_confint
 
 from servicechain.accounts.audit import entries
@@ -38,10 +38,28 @@ from servicechain.act.ideas import (
     vote,
 )
 from servicechain.act.ideas_summary import summarise
+from servicechain.ingest.pipeline import import_file
 from servicechain.store import Store, schema
 
 KEY = "idea-test-key-0123456789abcdef0123456789"
 BOSS = "manager@example.nl"
+STAFF = """employee_code,unit_code,role,is_manager,customer_facing,hired_on,left_on
+E020,T-UTR-1,verkoper,false,true,2021-01-01,
+E021,T-UTR-1,verkoper,false,true,2021-01-01,
+E022,T-UTR-1,verkoper,false,true,2021-01-01,
+E023,T-UTR-1,verkoper,false,true,2021-01-01,
+E030,L-AMF,verkoper,false,true,2021-01-01,
+E031,L-AMF,verkoper,false,true,2021-01-01,
+E032,L-AMF,verkoper,false,true,2021-01-01,
+E033,L-AMF,verkoper,false,true,2021-01-01,
+"""
+"""Colleagues enough for anonymous ideas (the anonymity threshold, 5): 6 at L-UTR, 5 at L-AMF."""
+
+
+def seed_with_staff(store: Store, folder: Path) -> None:
+    """The factory organisation with :data:`STAFF`."""
+    seed_organisation(store, folder)
+    import_file(store, "employees", write(folder, "staff.csv", STAFF))
 
 
 @dataclass
@@ -67,7 +85,7 @@ class Org:
 def org(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Org]:
     folder = tmp_path_factory.mktemp("ideas")
     with fresh_store(request, request.param, folder) as store:
-        seed_organisation(store, folder)
+        seed_with_staff(store, folder)
         unit = schema.org_unit
         paths = {row.code: row.path for row in select_rows(store, sa.select(unit.c.code, unit.c.path))}
         yield Org(store, paths)
@@ -265,7 +283,7 @@ def test_lists_sort_by_votes_or_newest_and_filter(org: Org) -> None:
 
 @pytest.fixture
 def fresh_org(store: Store, tmp_path: Path) -> Org:
-    seed_organisation(store, tmp_path)
+    seed_with_staff(store, tmp_path)
     unit = schema.org_unit
     return Org(store, {row.code: row.path for row in select_rows(store, sa.select(unit.c.code, unit.c.path))})
 
@@ -351,3 +369,93 @@ def test_the_cli_lists_exports_summarises_and_decides(fresh_org: Org, tmp_path: 
     assert table.returncode == 0 and "Ideas per unit" in table.stdout and "L-AMF" in table.stdout
     assert run("list", "--format", "xml").returncode != 0
     assert "Ideas" in run("list").stdout
+
+
+TINY = """unit_code,name,kind,parent_code,manager_employee_code
+T-MID-HR,Midden - HR,team,R-MID,
+"""
+TINY_STAFF = """employee_code,unit_code,role,is_manager,customer_facing,hired_on,left_on
+E040,T-MID-HR,hr,false,false,2020-01-01,
+E041,T-MID-HR,hr,false,false,2020-01-01,2024-12-31
+E042,T-MID-HR,hr,false,false,2020-01-01,2099-01-01
+E043,T-MID-HR,hr,false,false,2099-01-01,
+"""
+"""A team right under the region (no location above it): 2 current employees (one leaves later),
+one who left and one not yet hired."""
+
+
+def test_an_anonymous_idea_needs_as_many_colleagues_as_the_anonymity_threshold(
+    fresh_org: Org, tmp_path: Path
+) -> None:
+    import_file(fresh_org.store, "units", write(tmp_path, "tiny.csv", TINY))
+    import_file(fresh_org.store, "employees", write(tmp_path, "tiny-staff.csv", TINY_STAFF))
+    author, user = fresh_org.member("T-MID-HR")
+    assert ideas.home_unit(fresh_org.store, user.unit_id)["code"] == "T-MID-HR", "no location above"
+    assert ideas.headcount(fresh_org.store, fresh_org.paths["R-MID"] + f"{user.unit_id}/") == 2
+    before = len(list_ideas(fresh_org.store))
+    for threshold in (None, 3):  # None: the settings' anonymity_threshold (5)
+        with pytest.raises(IdeaRefused) as refused:
+            raise_idea(fresh_org.store, author, user.unit_id, "friction", "Te weinig", None, anonymous=True,
+                       threshold=threshold)  # fmt: skip
+        assert refused.value.message == ideas.TOO_FEW
+        assert refused.value.values == {"threshold": threshold or 5, "unit": "Midden - HR"}
+        assert "could be traced to you" in str(refused.value) and "with your name" in str(refused.value)
+    assert len(list_ideas(fresh_org.store)) == before, "nothing stored"
+    allowed = raise_idea(fresh_org.store, author, user.unit_id, "friction", "Net genoeg", None,
+                         anonymous=True, threshold=2)  # fmt: skip
+    assert allowed["anonymous"] and allowed["unit_code"] == "T-MID-HR"
+    named = raise_idea(fresh_org.store, author, user.unit_id, "friction", "Met naam", None,
+                       anonymous=False, threshold=10)  # fmt: skip
+    assert named["author_email"] == user.email, "an idea raised by name is always allowed"
+    # a location counts its teams' people too: L-AMF has 5 now (E011 left), L-UTR 6
+    assert fresh_org.idea("L-AMF", threshold=5)["unit_code"] == "L-AMF"
+    with pytest.raises(IdeaRefused):
+        fresh_org.idea("L-AMF", threshold=6)
+    assert fresh_org.idea("T-UTR-1", threshold=6)["unit_code"] == "L-UTR"
+
+
+def test_every_idea_is_kept_to_the_hour_and_shown_so(org: Org) -> None:
+    """Exact times of named ideas around an anonymous one would pin it between them."""
+    moment = datetime(2026, 7, 8, 14, 37, 51, 123456)
+    named = org.idea("L-AMF", title="Exact uur", anonymous=False, now=moment)
+    hidden = org.idea("L-AMF", title="Anoniem uur", now=moment + timedelta(minutes=5))
+    hour = datetime(2026, 7, 8, 14, 0)
+    for idea in (named, hidden):
+        row = _raw(org, idea["id"])
+        assert (row.created_at, row.status_changed_at) == (hour, hour), idea["title"]
+        assert (idea["created_at"], idea["status_changed_at"]) == (hour, hour)
+    assert named["id"] < hidden["id"]
+    # an idea stored with its exact time (before this rule) is shown to the hour only
+    idea = schema.idea
+    with org.store.transaction() as connection:
+        connection.execute(idea.update().where(idea.c.id == named["id"])
+                           .values(created_at=moment, status_changed_at=moment))  # fmt: skip
+    shown = {i["id"]: i for i in list_ideas(org.store, unit_code="L-AMF")}[named["id"]]
+    assert (shown["created_at"], shown["status_changed_at"]) == (hour, hour)
+    later = decide(org.store, named["id"], BOSS, status="under_review", now=moment + timedelta(days=1))
+    assert later["created_at"] == hour and later["status_changed_at"] == moment + timedelta(days=1)
+
+
+def test_the_cli_export_does_not_let_a_spreadsheet_run_a_cell(fresh_org: Org, tmp_path: Path) -> None:
+    """OWASP CSV injection: a text starting with =, +, -, @ gets a quote; numbers stay numbers."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SERVICECHAIN_")}
+    env["SERVICECHAIN_DATABASE_URL"] = fresh_org.store.url
+    formula = fresh_org.idea("L-AMF", title='=HYPERLINK("http://evil.example","klik")', body="+1+2",
+                             anonymous=False)  # fmt: skip
+    decide(fresh_org.store, formula["id"], BOSS, status="declined", reason="-niet nu", reward="@SUM(A1)")
+    plain_idea = fresh_org.idea("L-AMF", title="Gewoon een titel")
+    fresh_org.store.engine.dispose()  # DuckDB: let the command open the file
+    command = [sys.executable, "-m", "servicechain.cli", "ideas", "list", "--format", "csv"]
+    exported = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                              check=False)  # fmt: skip
+    assert exported.returncode == 0, exported.stderr
+    rows = {int(row["id"]): row for row in csv.DictReader(io.StringIO(exported.stdout))}
+    row = rows[formula["id"]]
+    assert row["title"] == '\'=HYPERLINK("http://evil.example","klik")'
+    assert (row["body"], row["decision_reason"], row["reward"]) == ("'+1+2", "'-niet nu", "'@SUM(A1)")
+    assert row["votes"] == "0" and row["status"] == "declined" and row["created_at"].endswith(":00:00")
+    assert rows[plain_idea["id"]]["title"] == "Gewoon een titel"
+    as_json = [json.loads(line) for line in subprocess.run(
+        [*command[:-1], "json"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        check=False).stdout.splitlines()]  # fmt: skip
+    assert {item["id"]: item["title"] for item in as_json}[formula["id"]].startswith("="), "JSON as it is"

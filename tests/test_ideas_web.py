@@ -4,17 +4,25 @@ and the API on the PostgreSQL server: who sees, raises, votes and decides what."
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from web_helpers import Callers, all_pages, csrf, fresh_session
-from web_support import LiveWeb
+from factories import seed_organisation, write
+from web_helpers import Callers, all_pages, csrf, fresh_session, unique
+from web_support import PASSWORD, SECRET, LiveWeb, ServerThread, free_port, sign_in, wait_for
 
 from servicechain.accounts.audit import entries
+from servicechain.accounts.tokens import create_token
+from servicechain.accounts.users import add_user, set_password
 from servicechain.act import ideas
 from servicechain.act.ideas import Member, get_idea, home_unit, raise_idea
 from servicechain.analysis.units import read_units
+from servicechain.ingest.pipeline import import_file
+from servicechain.settings import Settings
+from servicechain.store import Store
+from servicechain.web.app import create_app
 from servicechain.web.ideas import MESSAGES, PER_PAGE
 
 
@@ -243,3 +251,81 @@ def test_the_api_on_postgresql(live_web_pg: LiveWeb) -> None:
         assert summary["total"]["decided"] >= 1 and summary["total"]["median_days_to_decision"] is not None
     with httpx.Client(base_url=live_web_pg.url) as anonymous:
         assert anonymous.get("/api/v1/ideas").status_code == 401
+
+
+def decide_forms(html: str) -> set[int]:
+    """The ideas of a page that carry a decide form."""
+    found = set()
+    for card in html.split('<article class="card idea" id="idea-')[1:]:
+        if 'class="actions idea-decide"' in card.split("</article>")[0]:
+            found.add(int(card.split('"', 1)[0]))
+    return found
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "postgresql"])
+def test_a_unit_manager_of_a_team_sees_the_location_but_decides_only_what_they_may(
+    request: pytest.FixtureRequest, engine: str
+) -> None:
+    """Viewing goes by the location above the caller's unit, deciding by the caller's own unit: a
+    unit manager of a team sees the location's ideas without decide forms (deciding answers 404),
+    the location's manager and the region's see the forms on exactly what they may decide."""
+    web: LiveWeb = request.getfixturevalue("live_web" if engine == "duckdb" else "live_web_pg")
+    here = idea_at(web, web.location, f"Voor de locatie {unique()}")
+    email = f"{unique('teamlead')}@example.nl"
+    add_user(web.store, email, "unit-manager", web.team)
+    set_password(web.store, email, PASSWORD)
+    lead = web.client()
+    try:
+        assert sign_in(lead, email, PASSWORD).status_code == 303
+        page = lead.get("/ideas?lang=en")
+        assert page.status_code == 200 and here in cards(page.text), "the team's location's ideas"
+        assert decide_forms(page.text) == set(), "nothing the team's manager may decide"
+        token = csrf(lead)
+        form = {"csrf_token": token, "status": "planned", "reason": "", "reward": "", "back": "/ideas"}
+        assert lead.post(f"/ideas/{here}", data=form).status_code == 404
+        assert get_idea(web.store, here)["status"] == "new"
+        voted = lead.post(f"/ideas/{here}/vote", data={"csrf_token": token, "vote": "1"})
+        assert voted.status_code == 303 and get_idea(web.store, here)["votes"] == 1, "voting is for all"
+    finally:
+        lead.close()
+    callers = Callers.of(web)
+    for role in ("unit-manager", "regional-manager", "executive"):
+        html = callers.session(role).get("/ideas").text
+        assert here in decide_forms(html) and decide_forms(html) == set(cards(html)), role
+
+
+def test_the_app_refuses_an_anonymous_idea_where_too_few_work(store: Store, tmp_path: Path) -> None:
+    """With the installation's anonymity threshold (3 here, not the default 5): L-AMF has one
+    current employee, L-UTR three; a named idea is always taken."""
+    seed_organisation(store, tmp_path)
+    extra = "employee_code,unit_code,role,is_manager,customer_facing\nE003,T-UTR-1,verkoper,false,true\n"
+    import_file(store, "employees", write(tmp_path, "extra.csv", extra))
+    add_user(store, "amf@example.nl", "employee", "L-AMF")
+    add_user(store, "utr@example.nl", "employee", "T-UTR-1")
+    settings = Settings(
+        database_url=store.url, secret_key=SECRET, secure_cookies=False, anonymity_threshold=3
+    )
+    server = ServerThread(create_app(settings, store=store), port := free_port())
+    server.start()
+    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
+    try:
+        wait_for(lambda: server.server.started)
+
+        def post(email: str, **body: Any) -> httpx.Response:
+            token = create_token(store, email, "tests")
+            headers = {"Authorization": f"Bearer {token}"}
+            return client.post("/api/v1/ideas?lang=en", json={"title": "Idee"} | body, headers=headers)
+
+        refused = post("amf@example.nl")
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["error"]["message"] == (
+            "Fewer than 3 people work at Amersfoort Centrum, so an anonymous idea could be traced to you: "
+            "raise it with your name instead."
+        )
+        assert post("amf@example.nl", anonymous=False).status_code == 201
+        taken = post("utr@example.nl")
+        assert taken.status_code == 201 and taken.json()["unit_code"] == "L-UTR", "3 people at L-UTR"
+        assert taken.json()["created_at"].endswith(":00:00Z"), "to the hour"
+    finally:
+        client.close()
+        server.stop()

@@ -374,3 +374,36 @@ def test_the_default_period_is_the_newest_ended_one() -> None:
     assert default_period(["2026-Q4"], date(2026, 11, 23)) == "2026-Q4"  # none ended: the newest
     assert default_period(["2026", "2026-Q4"], date(2026, 10, 1)) == "2026"  # not a quarter: ended
     assert default_period([], date(2026, 11, 23)) is None
+
+
+def test_the_csv_export_does_not_let_a_spreadsheet_run_a_cell() -> None:
+    """OWASP CSV injection: a text that starts with =, +, -, @, a tab or a carriage return is written
+    with a single quote in front; numbers, also negative ones, stay numbers."""
+    import csv
+    import io
+
+    from servicechain.act.incentive_texts import EXPORT_COLUMNS
+    from servicechain.formats import spreadsheet_safe
+
+    row = dict.fromkeys(EXPORT_COLUMNS, None) | {
+        "unit_name": '=HYPERLINK("http://evil.example","klik")',
+        "manager_first_name": "+31 6 1234",
+        "manager_last_name": "-Jansen",
+        "manager_code": "@SUM(A1)",
+        "explanation": "\tverborgen",
+        "reason": "@@",
+        "rule": "promotion",
+        "mean": -0.25,
+        "shrunk": -3.0,
+        "n": -2,
+        "eligible": False,
+    }
+    written = next(csv.DictReader(io.StringIO(to_csv([row]))))
+    assert written["unit_name"] == '\'=HYPERLINK("http://evil.example","klik")'
+    texts = ("manager_first_name", "manager_last_name", "manager_code", "explanation", "reason", "rule")
+    assert [written[key] for key in texts] == [
+        "'+31 6 1234", "'-Jansen", "'@SUM(A1)", "'\tverborgen", "'@@", "promotion"]  # fmt: skip
+    numbers = ("mean", "shrunk", "n", "eligible")
+    assert [written[key] for key in numbers] == ["-0.25", "-3", "-2", "false"], "numbers stay numbers"
+    given = (-1, -0.5, None, True, "-1", "a-b", "", "\rx")
+    assert [spreadsheet_safe(value) for value in given] == [-1, -0.5, None, True, "'-1", "a-b", "", "'\rx"]

@@ -317,7 +317,7 @@ def test_awards(small: Store) -> None:
     for key in ("R1", "R3", "R11", "R6"):
         queue.decide(small, found[key][0].id, "confirm", "directie@example.nl", "executive")
     queue.decide(small, found["R13"][0].id, "confirm", "directie@example.nl", "executive")
-    result = yearly.awards(small, 2026)
+    result = yearly.awards(small, 2026, min_size=2)  # Servicebalie has 2 people: below the default 5
     assert result["recognitions"] == 5
     assert [(p["code"], p["count"]) for p in result["employee"]] == [("E004", 2), ("E007", 1), ("E010", 1)]
     assert result["employee"][0]["mean_rating"] == pytest.approx(0.85)  # 5/5 and 7/10
@@ -458,3 +458,80 @@ def test_command_line(small: Store) -> None:
     assert json.loads(awards.stdout)["employee"][0]["code"] in {"E002", "E003"}
     table = run(small, "recognition", "awards")
     assert "Employee of the year 2026" in table.stdout and "Location of the year" in table.stdout
+
+
+# --- awards: every part on the same scale, and no award for a team too small to be anonymous ---------
+
+AWARD_UNITS = """unit_code,name,kind,parent_code,manager_employee_code
+NL,Winkelketen BV,company,,
+R-MID,Regio Midden,region,NL,
+L-A,Locatie A,location,R-MID,
+T-A1,Team A1,team,L-A,
+T-A2,Team A2,team,L-A,
+T-A3,Team A3,team,L-A,
+L-B,Locatie B,location,R-MID,
+T-SOLO,Team Solo,team,L-B,
+"""
+"""Three teams of six at L-A; L-B has a team of one and its manager: two people."""
+
+
+def award_store(store: Store, folder: Path) -> dict[str, str]:
+    """:data:`AWARD_UNITS` with their people (all employed the whole of 2026); unit code -> path."""
+    people = ["employee_code,unit_code,role,is_manager,customer_facing,hired_on,left_on"]
+    teams = {"T-A1": 6, "T-A2": 6, "T-A3": 6, "T-SOLO": 1, "L-B": 1}
+    for team, size in teams.items():
+        people += [f"E-{team}-{n},{team},verkoper,false,true,2020-01-01," for n in range(size)]
+    import_file(store, "units", write(folder, "award-units.csv", AWARD_UNITS))
+    import_file(store, "employees", write(folder, "award-people.csv", "\n".join(people) + "\n"))
+    return {code: path_of(store, code) for code in ("L-A", "L-B", "T-A1", "T-A2", "T-A3", "T-SOLO")}
+
+
+def said(paths: dict[str, str], **counts: int) -> list[Any]:
+    """Confirmed recognitions as :func:`yearly.unit_of_the_year` reads them: one row per compliment."""
+    from types import SimpleNamespace
+
+    return [
+        SimpleNamespace(path=paths[code.replace("_", "-")]) for code, n in counts.items() for _ in range(n)
+    ]
+
+
+def test_recognition_weighs_as_much_as_each_engagement_part(store: Store, tmp_path: Path) -> None:
+    """The shrunk recognition rates are standardised over the units compared like the engagement
+    parts: mean 0 and spread exactly 1 (``(shrunk - m) / tau`` spread less: shrinking pulls the rates
+    together, and recognition counted for less than its equal weight)."""
+    import statistics
+
+    paths = award_store(store, tmp_path)
+    rows = said(paths, T_A1=40, T_A2=4, T_A3=14)
+    teams = yearly.unit_of_the_year(store, "team", 2026, paths["L-A"], rows, 5)
+    assert [t["code"] for t in teams] == ["T-A1", "T-A3", "T-A2"] and teams[0]["rate_p"] < 0.001
+    z = [t["z_shrunk_rate"] for t in teams]
+    shrunk = [t["shrunk_rate"] for t in teams]
+    assert statistics.fmean(z) == pytest.approx(0.0, abs=1e-12)
+    assert statistics.pstdev(z) == pytest.approx(1.0), "the same scale as z_engagement_index"
+    for team in teams:
+        expected = (team["shrunk_rate"] - statistics.fmean(shrunk)) / statistics.pstdev(shrunk)
+        assert team["z_shrunk_rate"] == pytest.approx(expected)
+        assert team["score"] == pytest.approx(team["z_shrunk_rate"] / 2), "no engagement: z 0"
+    assert teams[0]["rate_spread"] > 0 and teams[0]["overall_rate"] == pytest.approx(58 / 18)
+
+
+def test_a_team_or_location_smaller_than_the_anonymity_threshold_wins_nothing(
+    store: Store, tmp_path: Path
+) -> None:
+    """A team of one with three compliments is not team of the year, nor its location of two people
+    location of the year: both need the anonymity threshold's number of employees (5 by default)."""
+    paths = award_store(store, tmp_path)
+    rows = said(paths, T_SOLO=3, T_A1=2, T_A2=1, T_A3=1)
+    assert yearly.minimum_size(store, 2026) == 5, "the settings' anonymity_threshold"
+    anyone = yearly.unit_of_the_year(store, "team", 2026, None, rows, 1)
+    assert "T-SOLO" in [t["code"] for t in anyone], "without the minimum it competes"
+    teams = yearly.unit_of_the_year(store, "team", 2026, None, rows, 5)
+    assert {t["code"] for t in teams} == {"T-A1", "T-A2", "T-A3"}
+    assert all(t["employees"] == 6 and t["person_years"] == pytest.approx(6.0) for t in teams)
+    locations = yearly.unit_of_the_year(store, "location", 2026, None, rows, 5)
+    assert [(u["code"], u["employees"], u["count"]) for u in locations] == [("L-A", 18, 4)]
+    result = yearly.awards(store, 2026)
+    assert result["min_size"] == 5 and "T-SOLO" not in {t["code"] for t in result["team"]}
+    assert [u["code"] for u in result["location"]] == ["L-A"], "L-B has two people"
+    assert [u["code"] for u in yearly.awards(store, 2026, min_size=2)["location"]] == ["L-A", "L-B"]

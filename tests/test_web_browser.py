@@ -196,12 +196,13 @@ class Tab:
     def heading(self) -> str:
         return self.page.inner_text("main h1").strip()
 
-    def screenshot(self, name: str) -> None:
-        """A full-page screenshot in docs/screenshots (charts are drawn by now)."""
+    def screenshot(self, name: str, *, full_page: bool = True) -> None:
+        """A screenshot in docs/screenshots (charts are drawn by now): the whole page, or what the
+        window shows (``full_page=False``: long lists)."""
         self.page.mouse.move(0, 0)  # no tooltip or hover colour in the picture
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / name
-        self.page.screenshot(path=str(path), full_page=True, animations="disabled")
+        self.page.screenshot(path=str(path), full_page=full_page, animations="disabled")
         shrink_png(path)
         assert 0 < path.stat().st_size < 1_000_000
 

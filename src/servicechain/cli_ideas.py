@@ -16,6 +16,7 @@ from servicechain.cli_common import console
 from servicechain.cli_common import open_store_of_command as _open
 from servicechain.cli_common import user_errors as _user_errors
 from servicechain.errors import UserError
+from servicechain.formats import spreadsheet_safe
 
 ideas_app = typer.Typer(
     help="Friction points and ideas of employees: list or export, summary per unit, decide.",
@@ -62,7 +63,9 @@ def list_command(
         str, typer.Option("--format", help="table, csv or json (one object a line).")
     ] = "table",
 ) -> None:
-    """List ideas with their votes and status; csv and json for export (no author of an anonymous idea)."""
+    """List ideas with their votes and status; csv and json for export (no author of an anonymous idea).
+
+    In csv a text that a spreadsheet would run as a formula (=, +, -, @ first) starts with a quote."""
     from servicechain.act.ideas import list_ideas
 
     with _user_errors():
@@ -75,7 +78,7 @@ def list_command(
     elif output == "csv":
         writer = csv.DictWriter(sys.stdout, fieldnames=COLUMNS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({key: spreadsheet_safe(value) for key, value in row.items()} for row in rows)
     else:
         table = Table("id", "unit", "kind", "title", "by", "votes", "status", "reward", title="Ideas")
         for idea in found:

@@ -4,6 +4,8 @@
 ``1,234.5``: the same text as Babel's ``format_decimal(value, "#,##0.0", locale)`` (the
 value's shortest decimal form rounded half to even, CLDR separators of ``nl_NL`` and
 ``en_GB``), some 15x faster, which matters on a page of 500 locations.
+
+:func:`spreadsheet_safe` keeps a text cell of a CSV export from being run as a formula.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from babel.numbers import get_decimal_symbol, get_group_symbol
 LOCALES = {"nl": "nl_NL", "en": "en_GB"}
 DASH = "–"
 _STEPS = [Decimal(1).scaleb(-digits) for digits in range(10)]
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet read a cell as a formula (OWASP, "CSV Injection")."""
 
 
 def finite(value: Any) -> float | None:
@@ -46,3 +50,12 @@ def format_number(value: Any, language: str, decimals: int = 1, signed: bool = F
     rounded = Decimal(repr(number)).quantize(_STEPS[decimals], rounding=ROUND_HALF_EVEN)
     text = f"{rounded:,.{decimals}f}".translate(_separators(language))
     return ("+" + text) if signed and number > 0 else text
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A CSV cell that a spreadsheet opens as text, never as a formula (OWASP "CSV Injection"): a
+    string that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a single
+    quote in front; anything else, numbers (also negative ones), booleans and None, stays as it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value

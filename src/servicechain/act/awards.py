@@ -4,7 +4,12 @@
 mean rating of the praising texts, then to the name.
 
 *Team* and *location of the year* combine, with equal weights, standard scores among the
-units of that level in the caller's subtree:
+units of that level in the caller's subtree that are large enough: a unit takes part when at
+least ``anonymity_threshold`` employees (the minimum group size that also hides a small team's
+engagement results; the strictest of the settings and that year's employee survey waves)
+worked in its subtree some time that year. Below it, a team of one with three compliments
+would win on recognition per person-year alone, and an award would single a person out. The
+units compared and their standard scores:
 
 * recognition per person-year (confirmed recognitions of the unit's employees that year over
   the person-years they worked that year: days employed / days of the year), as an empirical
@@ -13,12 +18,15 @@ units of that level in the caller's subtree:
   283-294, the global moment estimator): with ``m`` the overall rate, ``s2`` the
   person-year-weighted variance of the units' rates and ``ybar`` the mean person-years, the
   variance of the true rates is ``tau2 = max(0, s2 - m / ybar)`` and a unit's rate is shrunk
-  to ``m + C (rate - m)``, ``C = tau2 / (tau2 + m / person_years)``. Its standard score is the
-  shrunk deviation in units of that true spread, ``(shrunk - m) / tau``: the posterior mean of
-  the unit's standardised true rate. When the rates differ no more than chance makes them
-  (``tau2 = 0``, or the exact conditional test of Poisson homogeneity, :func:`homogeneity_p`,
-  does not reject it at :data:`ALPHA`: a handful of compliments in the year) every unit scores
-  0: a team of three with one compliment is not ranked above a team of twenty by luck;
+  to ``m + C (rate - m)``, ``C = tau2 / (tau2 + m / person_years)``. Its standard score is
+  standardised like the other parts: ``(shrunk - mean) / sd`` over the shrunk rates of the units
+  compared (population SD), so every part has spread 1 and equal weights weigh equally
+  (``(shrunk - m) / tau``, the posterior mean of the standardised true rate, spreads less than
+  1: shrinking pulls the rates together, and recognition would count for less than engagement).
+  When the rates differ no more than chance makes them (``tau2 = 0``, or the exact conditional
+  test of Poisson homogeneity, :func:`homogeneity_p`, does not reject it at :data:`ALPHA`: a
+  handful of compliments in the year) every shrunk rate is ``m`` and every unit scores 0: a
+  team of three with one compliment is not ranked above a team of twenty by luck;
 * the unit's shrunk engagement index (``engagement_index``), and for locations also the shrunk
   customer-engagement index (``ce_index``): the mean of the year's quarterly ``shrunk`` values
   of the newest results snapshot, never of suppressed rows (the scorecard shrinks each unit's
@@ -40,15 +48,17 @@ import numpy as np
 import sqlalchemy as sa
 
 from servicechain.act.roster import display_name
+from servicechain.analysis.scorecard import employee_thresholds
 from servicechain.analysis.snapshot import latest_snapshot
+from servicechain.settings import get_settings
 from servicechain.store import Store, schema
 
 SCORES = {"team": ("engagement_index",), "location": ("engagement_index", "ce_index")}
 """The scorecard measures (shrunk) that count for each level's award, beside recognition."""
 TOP = 3
+"""How many places each award lists (the winner and the runners-up)."""
 ALPHA = 0.05
 """Recognition rates count only when they differ between the units beyond chance at this level."""
-"""How many places each award lists (the winner and the runners-up)."""
 
 
 def _year_bounds(year: int) -> tuple[date, date]:
@@ -113,6 +123,34 @@ def employee_of_the_year(rows: list[Any]) -> list[dict[str, Any]]:
         ranked.append(person)
     ranked.sort(key=lambda p: (-p["count"], -(p["mean_rating"] or 0.0), p["name"]))
     return ranked[:TOP]
+
+
+def minimum_size(store: Store, year: int) -> int:
+    """How many employees a team or location needs to compete: the anonymity threshold that hides
+    small units' engagement (the settings' ``anonymity_threshold``, or a stricter one of an
+    employee survey wave of ``year``)."""
+    waves = employee_thresholds(store, get_settings())
+    return max(
+        [
+            get_settings().anonymity_threshold,
+            *(n for period, n in waves.items() if period.startswith(f"{year}-")),
+        ]
+    )
+
+
+def _ancestors(path: str) -> list[str]:
+    """``/1/5/9/`` -> ``/1/``, ``/1/5/``, ``/1/5/9/``: the paths of a unit and the units above it."""
+    parts = [part for part in path.strip("/").split("/") if part]
+    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
+def _by_subtree(paths: dict[str, float]) -> dict[str, float]:
+    """Per unit path, the sum of the values of ``paths`` (value per unit path) of its subtree."""
+    totals: dict[str, float] = {}
+    for path, value in paths.items():
+        for above in _ancestors(path):
+            totals[above] = totals.get(above, 0.0) + value
+    return totals
 
 
 def _person_years(connection: sa.Connection, year: int, path: str | None) -> dict[int, tuple[str, float]]:
@@ -211,10 +249,11 @@ def shrink_rates(counts: list[int], person_years: list[float]) -> dict[str, Any]
 
 
 def unit_of_the_year(
-    store: Store, level: str, year: int, path: str | None, rows: list[Any]
+    store: Store, level: str, year: int, path: str | None, rows: list[Any], min_size: int = 1
 ) -> list[dict[str, Any]]:
-    """Units of ``level`` (team or location) ranked by the combined score; the top places, with
-    their components (count, person-years, rates, shrunk scores, z-scores)."""
+    """Units of ``level`` (team or location) with at least ``min_size`` employees that year,
+    ranked by the combined score; the top places, with their components (count, employees,
+    person-years, rates, shrunk scores, z-scores)."""
     unit = schema.org_unit
     query = sa.select(unit.c.id, unit.c.code, unit.c.name, unit.c.path).where(unit.c.kind == level)
     if path is not None:
@@ -222,16 +261,26 @@ def unit_of_the_year(
     with store.engine.connect() as connection:
         units = list(connection.execute(query.order_by(unit.c.code)))
         staff = _person_years(connection, year, path)
+    years_at: dict[str, float] = {}  # per unit path: its own people, then summed over subtrees
+    people_at: dict[str, float] = {}
+    for own, share in staff.values():
+        years_at[own] = years_at.get(own, 0.0) + share
+        people_at[own] = people_at.get(own, 0.0) + 1
+    said_at: dict[str, float] = {}
+    for row in rows:
+        said_at[str(row.path)] = said_at.get(str(row.path), 0.0) + 1
+    years_in, people_in, said_in = _by_subtree(years_at), _by_subtree(people_at), _by_subtree(said_at)
     entries: list[dict[str, Any]] = []
     for u in units:
-        years = sum(share for p, share in staff.values() if p.startswith(str(u.path)))
-        if years > 0:
-            count = sum(1 for row in rows if str(row.path).startswith(str(u.path)))
+        years, people = years_in.get(str(u.path), 0.0), int(people_in.get(str(u.path), 0))
+        if years > 0 and people >= min_size:
+            count = int(said_in.get(str(u.path), 0))
             entries.append(
                 {
                     "unit_id": int(u.id),
                     "code": str(u.code),
                     "name": str(u.name),
+                    "employees": people,
                     "count": count,
                     "person_years": years,
                     "rate": count / years,
@@ -244,14 +293,13 @@ def unit_of_the_year(
     for i, e in enumerate(entries):
         e |= {
             "shrunk_rate": rates["shrunk"][i],
-            "z_shrunk_rate": rates["z"][i],
             "overall_rate": rates["overall"],
             "rate_spread": rates["spread"],
             "rate_p": rates["p"],
         }
         for measure in SCORES[level]:
             e[measure] = scores.get((e["unit_id"], measure))
-    for measure in SCORES[level]:
+    for measure in ("shrunk_rate", *SCORES[level]):  # every part standardised alike: spread 1
         for e, z in zip(entries, _z_scores([e[measure] for e in entries]), strict=True):
             e[f"z_{measure}"] = z
     components = ["shrunk_rate", *SCORES[level]]
@@ -261,15 +309,20 @@ def unit_of_the_year(
     return entries[:TOP]
 
 
-def awards(store: Store, year: int, *, path: str | None = None) -> dict[str, Any]:
+def awards(
+    store: Store, year: int, *, path: str | None = None, min_size: int | None = None
+) -> dict[str, Any]:
     """The awards of ``year`` within the subtree below ``path`` (None: the whole organisation):
-    ``employee``, ``team`` and ``location``, each a list of the top places with their numbers."""
+    ``employee``, ``team`` and ``location``, each a list of the top places with their numbers;
+    ``min_size`` the employees a team or location needs (default :func:`minimum_size`)."""
+    size = minimum_size(store, year) if min_size is None else min_size
     with store.engine.connect() as connection:
         rows = _confirmed(connection, year, path)
     return {
         "year": year,
         "recognitions": len(rows),
+        "min_size": size,
         "employee": employee_of_the_year(rows),
-        "team": unit_of_the_year(store, "team", year, path, rows),
-        "location": unit_of_the_year(store, "location", year, path, rows),
+        "team": unit_of_the_year(store, "team", year, path, rows, size),
+        "location": unit_of_the_year(store, "location", year, path, rows, size),
     }

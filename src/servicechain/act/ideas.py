@@ -4,15 +4,22 @@ An idea is a *friction point* ("the return procedure needs three signatures") or
 stands in the customer's way. It belongs to the author's **home unit**: the nearest
 ancestor-or-self of kind ``location`` of their account's unit (their own unit when there is
 none), so their team colleagues and the location's manager see it, and an anonymous idea names
-no team.
+no team. An anonymous idea is refused when fewer current employees (not left, or leaving later)
+work in the home unit's subtree than the anonymity threshold (``anonymity_threshold``, the same
+minimum group size as for survey results): among so few colleagues it could be traced to its
+author, who may raise it by name instead. Named ideas are always allowed.
 
 Anonymity: an anonymous idea stores no e-mail address, only ``author_key`` =
 HMAC-SHA256(key, ``"idea-author:<user id>"``), so its author can be shown "yours"; a vote
 stores ``voter_key`` = HMAC-SHA256(key, ``"idea-vote:<user id>"``). The two domains differ, so
 votes cannot be joined to authorship, and an idea raised by name carries no key at all (the same
 key on a named and an anonymous idea would name the author of both). Raising an anonymous idea
-writes no audit line, and its time is kept to the hour only (the audit log's login times cannot
-pin it on one person). Votes are not audited; decisions are.
+writes no audit line. The time of *every* idea, named or not, is kept to the hour only
+(``created_at``, and ``status_changed_at`` until its status changes), and ideas are shown with
+that hour at most: exact times of named ideas around an anonymous one would pin it between them,
+and the audit log's login times cannot pin an hour on one person. Votes are not audited;
+decisions are (a named idea's audit line keeps its exact time, but the audit log is for
+operators on the command line only: no page or API shows it).
 
 Deciding (status, reason, reward) is for :data:`DECIDERS` within their subtree; declined needs
 a reason; ``decided_at`` is the first time an idea became planned, done or declined. The
@@ -25,14 +32,15 @@ import hashlib
 import hmac
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from servicechain.accounts.audit import now as utc_now
 from servicechain.accounts.audit import record
-from servicechain.errors import UserError
+from servicechain.errors import Refused
+from servicechain.settings import get_settings
 from servicechain.store import Store, schema
 
 KINDS = ("friction", "rule")
@@ -70,20 +78,20 @@ LONG_REASON = "The reason can be at most {max} characters."
 LONG_REWARD = "The reward can be at most {max} characters."
 OWN_IDEA = "This is your own idea: your colleagues vote on it."
 NO_VOTES = "This idea is done or declined: it takes no more votes."
+TOO_FEW = (
+    "Fewer than {threshold} people work at {unit}, so an anonymous idea could be traced to you: "
+    "raise it with your name instead."
+)
 MESSAGES = (UNKNOWN_IDEA, UNKNOWN_UNIT, BAD_KIND, EMPTY_TITLE, LONG_BODY, CONTROL_TITLE, CONTROL_TEXT,
             BAD_STATUS, BAD_FILTER, BAD_SORT, NEED_REASON, LONG_REASON, LONG_REWARD, OWN_IDEA,
-            NO_VOTES)  # fmt: skip
+            NO_VOTES, TOO_FEW)  # fmt: skip
 FIELDS = {"body": "description", "reason": "reason", "reward": "reward"}
 """The ``{field}`` of :data:`CONTROL_TEXT` per argument."""
 
 
-class IdeaRefused(UserError):
+class IdeaRefused(Refused):
     """An idea, vote or decision is refused: ``message`` (English, with ``{name}`` fields) and
     ``values``, so pages can translate it."""
-
-    def __init__(self, message: str, **values: object) -> None:
-        super().__init__(message.format(**values) if values else message)
-        self.message, self.values = message, values
 
 
 class IdeaNotFound(IdeaRefused):
@@ -130,6 +138,39 @@ def home_unit(store: Store, unit_id: int) -> dict[str, Any]:
     return {"id": int(chosen.id), "code": chosen.code, "name": chosen.name, "path": str(chosen.path)}
 
 
+def headcount(store: Store, path: str, on: date | None = None) -> int:
+    """Current employees of the subtree below ``path`` on ``on`` (default today): hired by then
+    (or no date) and not yet left (no ``left_on``, or one after ``on``)."""
+    employee, unit = schema.employee, schema.org_unit
+    day = on or utc_now().date()
+    query = (
+        sa.select(sa.func.count())
+        .select_from(employee.join(unit, unit.c.id == employee.c.unit_id))
+        .where(
+            unit.c.path.startswith(path, autoescape=True),
+            sa.or_(employee.c.hired_on.is_(None), employee.c.hired_on <= day),
+            sa.or_(employee.c.left_on.is_(None), employee.c.left_on > day),
+        )
+    )
+    with store.engine.connect() as connection:
+        return int(connection.execute(query).scalar_one())
+
+
+def to_the_hour(moment: datetime) -> datetime:
+    """``moment`` without its minutes, seconds and microseconds: the only time an idea keeps."""
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def units_below(store: Store, path: str | None) -> set[int] | None:
+    """The ids of the units below ``path`` (None: every unit, returned as None)."""
+    if path is None:
+        return None
+    unit = schema.org_unit
+    query = sa.select(unit.c.id).where(unit.c.path.startswith(path, autoescape=True))
+    with store.engine.connect() as connection:
+        return {int(found) for found in connection.execute(query).scalars()}
+
+
 def _clean(text: str | None, limit: int, too_long: str, field: str) -> str | None:
     """``text`` stripped (None when empty); refused when longer than ``limit`` or with a control
     character other than a line break or tab."""
@@ -159,18 +200,23 @@ def raise_idea(
     body: str | None,
     *,
     anonymous: bool,
+    threshold: int | None = None,
     client: str | None = None,
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """Raise an idea for the home unit of ``unit_id`` (the author's account's unit); the idea as
-    :func:`get_idea` gives it to its author."""
+    :func:`get_idea` gives it to its author. Its time is kept to the hour. An anonymous idea is
+    refused (:data:`TOO_FEW`) when the home unit's subtree has fewer current employees than
+    ``threshold`` (default: the settings' ``anonymity_threshold``)."""
     if kind not in KINDS:
         raise IdeaRefused(BAD_KIND, kind=kind)
     title, body = _title(title), _clean(body, MAX_BODY, LONG_BODY, "body")
     home = home_unit(store, unit_id)
-    moment = now or utc_now()
+    moment = to_the_hour(now or utc_now())
     if anonymous:
-        moment = moment.replace(minute=0, second=0, microsecond=0)
+        minimum = get_settings().anonymity_threshold if threshold is None else threshold
+        if headcount(store, home["path"], moment.date()) < minimum:
+            raise IdeaRefused(TOO_FEW, threshold=minimum, unit=home["name"])
     idea = schema.idea
     with store.transaction() as connection:
         idea_id = connection.execute(
@@ -302,6 +348,9 @@ def _find(connection: sa.Connection, idea_id: int, path: str | None) -> sa.Row: 
 def _view(row: sa.Row, member: Member | None) -> dict[str, Any]:  # type: ignore[type-arg]
     """An idea as a dict: no author key, ``anonymous``, ``yours`` and ``voted`` for ``member``."""
     item = {key: value for key, value in row._mapping.items() if key not in ("author_key", "unit_path")}
+    item["created_at"] = to_the_hour(row.created_at)  # also ideas stored before times were rounded
+    if row.status_changed_at == row.created_at:  # unchanged since it was raised: the same hour only
+        item["status_changed_at"] = item["created_at"]
     item["votes"], item["voted"] = int(row.votes), bool(row.voted)
     item["anonymous"] = row.author_email is None
     item["yours"] = member is not None and (

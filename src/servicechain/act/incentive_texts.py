@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from servicechain.act.incentives import Evaluation, UnitVerdict
-from servicechain.formats import format_number
+from servicechain.formats import format_number, spreadsheet_safe
 
 Translate = Callable[..., str]
 
@@ -211,7 +211,8 @@ def export_rows(
 
 
 def to_csv(rows: list[dict[str, Any]]) -> str:
-    """The rows as CSV (comma separated, decimal point, ``true``/``false``, empty when missing)."""
+    """The rows as CSV (comma separated, decimal point, ``true``/``false``, empty when missing); a text
+    that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@`` first) starts with ``'``."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
     writer.writeheader()
@@ -227,4 +228,6 @@ def _cell(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, float):
         return f"{value:.6g}" if abs(value) < 1e6 else f"{value:.0f}"
+    if isinstance(value, str):
+        return str(spreadsheet_safe(value))
     return str(value)

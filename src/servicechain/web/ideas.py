@@ -2,9 +2,12 @@
 
 Every signed-in role raises ideas for their home unit (their location) and votes on the ideas
 they see: employees (and managers) those of their home unit's subtree, executives and analysts
-all. Unit managers, regional managers and executives decide (status, reason, reward) within
-their subtree; analysts and employees get 403 there. An idea outside what the caller may see
-answers 404, like an unknown one. ``/ideas/summary`` (managers, executives, analysts) counts
+all; an anonymous idea is refused where fewer people work than the anonymity threshold. Unit
+managers, regional managers and executives decide (status, reason, reward) within the subtree of
+their own unit; analysts and employees get 403 there. So a unit manager of a team sees the
+location's ideas but decides none of them: the page shows the decide form only on ideas the
+caller may decide. An idea outside what the caller may see or decide answers 404, like an
+unknown one. ``/ideas/summary`` (managers, executives, analysts) counts
 them per unit with the time to decision.
 """
 
@@ -23,10 +26,11 @@ from servicechain.accounts.users import User
 from servicechain.act import ideas
 from servicechain.act.ideas_summary import summarise
 from servicechain.web.access import Forbidden, NotFound, PageError, require_scores
-from servicechain.web.alerts import scope_path
+from servicechain.web.api import paginate
 from servicechain.web.i18n import N_, translator
 from servicechain.web.render import render
-from servicechain.web.session import bearer, check_csrf, client_of, language_of, signed_in, store_of
+from servicechain.web.scoped import back_to, check_api_write, scope_path
+from servicechain.web.session import check_csrf, client_of, language_of, signed_in, store_of
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(tags=["ideas"])
@@ -53,6 +57,10 @@ MESSAGES = {
     ideas.LONG_REWARD: N_("The reward can be at most {max} characters."),
     ideas.OWN_IDEA: N_("This is your own idea: your colleagues vote on it."),
     ideas.NO_VOTES: N_("This idea is done or declined: it takes no more votes."),
+    ideas.TOO_FEW: N_(
+        "Fewer than {threshold} people work at {unit}, so an anonymous idea could be traced to you: "
+        "raise it with your name instead."
+    ),
 }
 FIELD_NAMES = {"description": N_("description"), "reason": N_("reason"), "reward": N_("reward")}
 NOT_A_DECIDER = N_("Deciding on ideas is for unit managers, regional managers and executives.")
@@ -92,6 +100,11 @@ def member_of(request: Request, user: User) -> ideas.Member:
     return ideas.Member(user.id, user.email, request.app.state.settings.response_digest_key)
 
 
+def threshold_of(request: Request) -> int:
+    """The installation's minimum group size for anonymous ideas (``anonymity_threshold``)."""
+    return int(request.app.state.settings.anonymity_threshold)
+
+
 def _decider(request: Request) -> tuple[User, str | None]:
     """The caller when their role decides (else 403), and their subtree's path."""
     user = signed_in(request)
@@ -115,7 +128,8 @@ def _message(request: Request, error: PageError) -> str:
 
 
 def plain(idea: dict[str, Any], language: str) -> dict[str, Any]:
-    """An idea as JSON: times in ISO 8601 (UTC), kind and status in words."""
+    """An idea as JSON: times in ISO 8601 (UTC; when it was raised to the hour only), kind and
+    status in words."""
     translate = translator(language)
     item = {
         key: value.isoformat() + "Z" if hasattr(value, "isoformat") else value for key, value in idea.items()
@@ -125,7 +139,7 @@ def plain(idea: dict[str, Any], language: str) -> dict[str, Any]:
 
 
 def _back(given: str) -> str:
-    return given if given.startswith("/ideas") and "//" not in given and "\\" not in given else "/ideas"
+    return back_to(given, "/ideas")
 
 
 def _page(
@@ -146,18 +160,24 @@ def _page(
         )  # fmt: skip
     except ideas.IdeaRefused as refused:
         raise _refused(refused) from None
+    decides = user.role in ideas.DECIDERS
+    decidable = ideas.units_below(store, scope_path(request, user)) if decides else set()
     _ = translator(language)
     query = urlencode({key: value for key, value in filters.items() if value and key != "page"})
     page = filters["page"]
+    shown = [
+        plain(idea, language) | {"decidable": decides and (decidable is None or idea["unit_id"] in decidable)}
+        for idea in found[(page - 1) * PER_PAGE : page * PER_PAGE]
+    ]
     context = {
-        "ideas": [plain(idea, language) for idea in found[(page - 1) * PER_PAGE : page * PER_PAGE]],
+        "ideas": shown,
         "filters": filters,
         "query": query,
         "pages": max(1, math.ceil(len(found) / PER_PAGE)),
         "total": len(found),
         "back": f"/ideas?{query}" + (f"&page={page}" if page > 1 else ""),
         "home": ideas.home_unit(store, user.unit_id),
-        "can_decide": user.role in ideas.DECIDERS,
+        "can_decide": decides,
         "sees_summary": user.role != "employee",
         "kinds": {key: _(name) for key, name in KIND_NAMES.items()},
         "statuses": {key: _(name) for key, name in STATUS_NAMES.items()},
@@ -195,7 +215,7 @@ def raise_form(
     try:
         idea = ideas.raise_idea(
             store_of(request), member_of(request, user), user.unit_id, kind, title, body,
-            anonymous=author != "name", client=client_of(request),
+            anonymous=author != "name", threshold=threshold_of(request), client=client_of(request),
         )  # fmt: skip
     except ideas.IdeaRefused as refused:
         form = {"kind": kind, "title": title, "body": body, "author": author}
@@ -293,11 +313,6 @@ class Decision(BaseModel):
     reward: str | None = Field(default=None, max_length=ideas.MAX_REWARD)
 
 
-def _csrf_for_session(request: Request) -> None:
-    if bearer(request) is None:  # a session cookie writes with the CSRF header
-        check_csrf(request, request.headers.get("x-csrf-token"))
-
-
 def _api_refused(request: Request, refused: ideas.IdeaRefused) -> Response:
     error = _refused(refused)
     if isinstance(error, NotFound):
@@ -324,28 +339,19 @@ def ideas_api(
         )  # fmt: skip
     except ideas.IdeaRefused as refused:
         return _api_refused(request, refused)
-    total, chunk = len(found), found[(page - 1) * per_page : page * per_page]
-    following = None
-    if page * per_page < total:
-        following = str(request.url.include_query_params(page=page + 1, per_page=per_page))
-    return {
-        "items": [plain(idea, language_of(request)) for idea in chunk],
-        "page": page,
-        "per_page": per_page,
-        "total": total,
-        "pages": max(1, math.ceil(total / per_page)),
-        "next": following,
-    }
+    body = paginate(request, found, page, per_page)
+    body["items"] = [plain(idea, language_of(request)) for idea in body["items"]]
+    return body
 
 
 @api_router.post("/ideas", status_code=201, summary="Raise an idea for the caller's location")
 def raise_api(request: Request, body: NewIdea) -> Any:
     user = signed_in(request)
-    _csrf_for_session(request)
+    check_api_write(request)
     try:
         idea = ideas.raise_idea(
             store_of(request), member_of(request, user), user.unit_id, body.kind, body.title, body.body,
-            anonymous=body.anonymous, client=client_of(request),
+            anonymous=body.anonymous, threshold=threshold_of(request), client=client_of(request),
         )  # fmt: skip
     except ideas.IdeaRefused as refused:
         return _api_refused(request, refused)
@@ -361,7 +367,7 @@ def summary_api(request: Request, unit: str | None = None) -> Any:
 @api_router.post("/ideas/{idea_id}/vote", summary="Cast (vote: true) or withdraw (vote: false) a vote")
 def vote_api(request: Request, idea_id: int, body: Vote | None = None) -> Any:
     user = signed_in(request)
-    _csrf_for_session(request)
+    check_api_write(request)
     try:
         idea = ideas.vote(store_of(request), idea_id, member_of(request, user), (body or Vote()).vote,
                           path=view_path(request, user))  # fmt: skip
@@ -373,7 +379,7 @@ def vote_api(request: Request, idea_id: int, body: Vote | None = None) -> Any:
 @api_router.post("/ideas/{idea_id}", summary="Decide on an idea: status, reason, reward")
 def decide_api(request: Request, idea_id: int, body: Decision) -> Any:
     user, path = _decider(request)
-    _csrf_for_session(request)
+    check_api_write(request)
     try:
         idea = ideas.decide(store_of(request), idea_id, user.email, status=body.status, reason=body.reason,
                             reward=body.reward, path=path, client=client_of(request))  # fmt: skip

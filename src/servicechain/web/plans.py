@@ -22,7 +22,7 @@ from servicechain.web.api import paginate
 from servicechain.web.i18n import N_, translator
 from servicechain.web.render import render
 from servicechain.web.results import Results
-from servicechain.web.scoped import check_api_write, said, scores_caller, unprocessable
+from servicechain.web.scoped import back_to, check_api_write, said, scores_caller, unprocessable
 from servicechain.web.session import check_csrf, client_of, language_of, store_of
 
 router = APIRouter(include_in_schema=False)
@@ -274,7 +274,7 @@ def update_form(
         if isinstance(error, NotFound):
             raise error from None
         return _page(request, user, path, error=said(request, error), code=400)
-    target = back if back.startswith("/plans") and "//" not in back else "/plans"
+    target = back_to(back, "/plans")
     return RedirectResponse(f"{target}#plan-{plan_id}", status_code=303)
 
 

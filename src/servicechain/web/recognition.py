@@ -28,7 +28,7 @@ from servicechain.web.access import Forbidden, NotFound, PageError
 from servicechain.web.api import paginate
 from servicechain.web.i18n import N_, translator
 from servicechain.web.render import render
-from servicechain.web.scoped import check_api_write, said, scores_caller, unprocessable
+from servicechain.web.scoped import back_to, check_api_write, said, scores_caller, unprocessable
 from servicechain.web.session import check_csrf, client_of, language_of, signed_in, store_of
 
 router = APIRouter(include_in_schema=False)
@@ -230,7 +230,7 @@ def decide_form(
         if isinstance(error, NotFound | Forbidden):
             raise error from None
         return _page(request, user, path, error=said(request, error), code=400)
-    target = back if back.startswith("/recognition") and "//" not in back else "/recognition"
+    target = back_to(back, "/recognition")
     return RedirectResponse(f"{target}#recognition-{recognition_id}", status_code=303)
 
 

@@ -52,3 +52,10 @@ def said(request: Request, error: PageError) -> str:
 def unprocessable(request: Request, error: PageError) -> JSONResponse:
     """The API's answer to a refused request: 422 with the message in the caller's language."""
     return JSONResponse({"error": {"status": 422, "message": said(request, error)}}, status_code=422)
+
+
+def back_to(given: str, page: str) -> str:
+    """Where a form returns to: ``given`` when it is ``page`` or below it on this site (a form's
+    ``back`` field keeps the list's filters), else ``page`` itself."""
+    safe = given.startswith(page) and "//" not in given and "\\" not in given
+    return given if safe else page

@@ -459,3 +459,28 @@ def test_the_cli_export_does_not_let_a_spreadsheet_run_a_cell(fresh_org: Org, tm
         [*command[:-1], "json"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120,
         check=False).stdout.splitlines()]  # fmt: skip
     assert {item["id"]: item["title"] for item in as_json}[formula["id"]].startswith("="), "JSON as it is"
+
+
+def test_the_demo_raises_votes_and_decides_ideas_once(fresh_org: Org) -> None:
+    """``servicechain demo`` shows the ideas page in use: the employee login's ideas at their
+    location, voted by the other logins (never by the author), decided by the location's manager."""
+    from servicechain.accounts.users import add_user
+    from servicechain.demo.accounts import DOMAIN
+    from servicechain.demo.ideas import SEEDS, demo_ideas
+    from servicechain.settings import Settings
+
+    places = {"executive": "NL", "analyst": "NL", "regional-manager": "R-MID", "unit-manager": "L-UTR",
+              "employee": "T-UTR-1"}  # fmt: skip
+    logins = {role: add_user(fresh_org.store, f"{role}@{DOMAIN}", role, at) for role, at in places.items()}
+    settings = Settings(database_url=fresh_org.store.url, secret_key="demo-ideas-test")
+    assert demo_ideas(fresh_org.store, settings) == len(SEEDS)
+    assert demo_ideas(fresh_org.store, settings) == 0  # a second demo adds none
+    idea, votes = schema.idea, schema.idea_vote
+    rows = select_rows(fresh_org.store, sa.select(idea.c.id, idea.c.status, idea.c.author_email,
+                                                  idea.c.decided_by).order_by(idea.c.id))  # fmt: skip
+    assert [row.status for row in rows] == ["done", "planned", "under_review", "declined", "new"]
+    assert {row.author_email for row in rows} == {None, logins["employee"].email}
+    assert {row.decided_by for row in rows if row.status != "new"} == {logins["unit-manager"].email}
+    per_idea = sa.select(votes.c.idea_id, sa.func.count()).group_by(votes.c.idea_id)
+    counted = select_rows(fresh_org.store, per_idea)
+    assert sorted(n for _, n in counted) == sorted(len(seed[5]) for seed in SEEDS)

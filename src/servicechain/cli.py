@@ -166,6 +166,7 @@ def demo(
         refresh_results(store)
         _print_logins(store, export_dir)
         _print_collection(store, export_dir)
+        _seed_ideas(store)
     console.print("next: `servicechain serve --dev`, `servicechain scorecard`, `servicechain report --html "
                   "report.html`", style="dim")  # fmt: skip
 
@@ -182,6 +183,15 @@ def _print_logins(store, export_dir: Path | None) -> None:  # type: ignore[no-un
     if export_dir:
         with (export_dir / "demo-logins.txt").open("w", encoding="utf-8") as handle:
             Console(file=handle, width=100).print(table)
+
+
+def _seed_ideas(store) -> None:  # type: ignore[no-untyped-def]
+    """Friction points and rules at the demo location, voted and decided (once)."""
+    from servicechain.demo.ideas import demo_ideas
+
+    raised = demo_ideas(store, Settings(database_url=store.url))
+    if raised:
+        console.print(f"{raised} ideas voted and decided at the demo location: /ideas", highlight=False)
 
 
 def _print_collection(store, export_dir: Path | None) -> None:  # type: ignore[no-untyped-def]

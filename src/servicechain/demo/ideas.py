@@ -1,0 +1,73 @@
+"""Ideas in the demo: friction points and rules raised at the demo location, voted and decided.
+
+So ``make demo`` shows the ideas page in use: the employee login has raised some (anonymously
+and by name), the other demo logins voted, and the location's manager planned, completed (with a
+reward) and declined (with a reason) some of them over the past weeks.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from servicechain.accounts.audit import now as utc_now
+from servicechain.act.ideas import Member, decide, home_unit, raise_idea, vote
+from servicechain.demo.accounts import DOMAIN
+from servicechain.settings import Settings
+from servicechain.store import Store, schema
+
+SEEDS = (
+    # kind, title, body, anonymous, days ago, voters (roles), decision (status, days later, reason, reward)
+    ("friction", "De retourprocedure vraagt drie handtekeningen",
+     "Een klant die iets terugbrengt wacht tot er een leidinggevende is voor de derde handtekening.",
+     True, 40, ("unit-manager", "regional-manager", "executive", "analyst"),
+     ("done", 12, None, "Lunch voor het team")),
+    ("rule", "Cadeaubonnen mogen we niet omruilen zonder bon",
+     "Klanten met een cadeaubon zonder bon sturen we nu weg; dat voelt niet goed.",
+     False, 30, ("unit-manager", "regional-manager", "analyst"), ("planned", 9, None, None)),
+    ("friction", "De pinautomaat bij kassa 2 valt vaak uit", None,
+     False, 14, ("unit-manager",), ("under_review", 3, None, None)),
+    ("rule", "Bellen met de servicebalie mag alleen via het callcenter",
+     "Klanten willen even vragen of iets op voorraad is.",
+     True, 21, ("regional-manager",), ("declined", 6,
+     "Het callcenter houdt de voorraad van alle winkels bij; we laten de app de voorraad tonen.", None)),
+    ("friction", "Geen tijd om nieuwe collega's op zaterdag in te werken", None,
+     True, 2, ("analyst", "executive"), None),
+)  # fmt: skip
+
+
+def demo_ideas(store: Store, settings: Settings) -> int:
+    """Raise, vote and decide the demo's ideas at the demo employee's location; 0 when it has ideas
+    already (a second ``make demo`` adds none)."""
+    users = schema.app_user
+    with store.engine.connect() as connection:
+        rows = connection.execute(
+            sa.select(users.c.id, users.c.email, users.c.role, users.c.unit_id).where(
+                users.c.email.like(f"%@{DOMAIN}")
+            )
+        ).all()
+    logins = {row.role: row for row in rows}
+    if "employee" not in logins or "unit-manager" not in logins:
+        return 0
+    employee, key = logins["employee"], settings.response_digest_key
+    home = home_unit(store, int(employee.unit_id))
+    with store.engine.connect() as connection:
+        idea = schema.idea
+        if connection.execute(sa.select(sa.func.count()).where(idea.c.unit_id == home["id"])).scalar_one():
+            return 0
+    author = Member(int(employee.id), str(employee.email), key)
+    today = utc_now()
+    for kind, title, body, anonymous, age, voters, decision in SEEDS:
+        raised = today - timedelta(days=age)
+        made = raise_idea(store, author, int(employee.unit_id), kind, title, body, anonymous=anonymous,
+                          threshold=settings.anonymity_threshold, now=raised)  # fmt: skip
+        for role in voters:
+            voter = logins.get(role)
+            if voter is not None:
+                vote(store, int(made["id"]), Member(int(voter.id), str(voter.email), key))
+        if decision is not None:
+            status, later, reason, reward = decision
+            decide(store, int(made["id"]), str(logins["unit-manager"].email), status=status, reason=reason,
+                   reward=reward, now=raised + timedelta(days=later))  # fmt: skip
+    return len(SEEDS)

@@ -466,7 +466,7 @@ def test_the_demo_raises_votes_and_decides_ideas_once(fresh_org: Org) -> None:
     location, voted by the other logins (never by the author), decided by the location's manager."""
     from servicechain.accounts.users import add_user
     from servicechain.demo.accounts import DOMAIN
-    from servicechain.demo.ideas import SEEDS, demo_ideas
+    from servicechain.demo.acting import SEEDS, demo_ideas
     from servicechain.settings import Settings
 
     places = {"executive": "NL", "analyst": "NL", "regional-manager": "R-MID", "unit-manager": "L-UTR",

@@ -535,3 +535,23 @@ def test_a_team_or_location_smaller_than_the_anonymity_threshold_wins_nothing(
     assert result["min_size"] == 5 and "T-SOLO" not in {t["code"] for t in result["team"]}
     assert [u["code"] for u in result["location"]] == ["L-A"], "L-B has two people"
     assert [u["code"] for u in yearly.awards(store, 2026, min_size=2)["location"]] == ["L-A", "L-B"]
+
+
+def test_the_demo_confirms_earlier_quarters_praise_only(small: Store) -> None:
+    """``servicechain demo`` confirms suggestions from before the newest quarter with praise (so
+    awards and unit pages have something to show) and leaves the newest ones to the manager."""
+    from datetime import date
+
+    from servicechain.demo.acting import demo_recognition
+
+    find_recognition(small)
+    rec = schema.recognition
+    with small.engine.connect() as connection:
+        before = connection.execute(sa.select(rec.c.id, rec.c.status, rec.c.said_on)).all()
+    earlier = {row.id for row in before if row.status == "suggested" and row.said_on < date(2026, 4, 1)}
+    assert earlier, "the fixture has a suggestion from an earlier quarter"
+    assert demo_recognition(small) == len(earlier)
+    with small.engine.connect() as connection:
+        after = {row.id: row.status for row in connection.execute(sa.select(rec.c.id, rec.c.status))}
+    assert {i for i, status in after.items() if status == "confirmed"} == earlier
+    assert sum(status == "suggested" for status in after.values()) > 0, "the newest quarter's wait"

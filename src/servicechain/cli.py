@@ -186,12 +186,15 @@ def _print_logins(store, export_dir: Path | None) -> None:  # type: ignore[no-un
 
 
 def _seed_ideas(store) -> None:  # type: ignore[no-untyped-def]
-    """Friction points and rules at the demo location, voted and decided (once)."""
-    from servicechain.demo.ideas import demo_ideas
+    """Friction points and rules at the demo location, voted and decided (once); earlier quarters'
+    praise confirmed."""
+    from servicechain.demo.acting import demo_ideas, demo_recognition
 
     raised = demo_ideas(store, Settings(database_url=store.url))
     if raised:
         console.print(f"{raised} ideas voted and decided at the demo location: /ideas", highlight=False)
+    confirmed = demo_recognition(store)
+    console.print(f"{confirmed} suggestions of praise from earlier quarters confirmed", highlight=False)
 
 
 def _print_collection(store, export_dir: Path | None) -> None:  # type: ignore[no-untyped-def]

@@ -1,17 +1,21 @@
-"""Ideas in the demo: friction points and rules raised at the demo location, voted and decided.
+"""Acting on the results in the demo: ideas raised, voted and decided; recognition confirmed.
 
-So ``make demo`` shows the ideas page in use: the employee login has raised some (anonymously
-and by name), the other demo logins voted, and the location's manager planned, completed (with a
-reward) and declined (with a reason) some of them over the past weeks.
+So ``make demo`` shows the act pages in use: the employee login has raised ideas at the demo
+location (anonymously and by name), the other demo logins voted, and the location's manager
+planned, completed (with a reward) and declined (with a reason) some of them over the past
+weeks. The praise found in earlier quarters' reviews is confirmed, as managers would have done,
+so the unit pages, the compliments wall and the yearly awards have something to show; the
+newest quarter's suggestions wait for the manager.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
 from servicechain.accounts.audit import now as utc_now
+from servicechain.act import recognition_queue
 from servicechain.act.ideas import Member, decide, home_unit, raise_idea, vote
 from servicechain.demo.accounts import DOMAIN
 from servicechain.settings import Settings
@@ -71,3 +75,20 @@ def demo_ideas(store: Store, settings: Settings) -> int:
             decide(store, int(made["id"]), str(logins["unit-manager"].email), status=status, reason=reason,
                    reward=reward, now=raised + timedelta(days=later))  # fmt: skip
     return len(SEEDS)
+
+
+def demo_recognition(store: Store) -> int:
+    """Confirm the suggestions (one colleague named) of texts from before the newest quarter with
+    praise, as the command line's operator; the number confirmed."""
+    rec = schema.recognition
+    with store.engine.connect() as connection:
+        newest = connection.execute(sa.select(sa.func.max(rec.c.said_on))).scalar()
+        if newest is None:
+            return 0
+        before = date(newest.year, 3 * ((newest.month - 1) // 3) + 1, 1)
+        ids = connection.execute(
+            sa.select(rec.c.id).where(rec.c.status == "suggested", rec.c.said_on < before).order_by(rec.c.id)
+        ).scalars().all()
+    for recognition_id in ids:
+        recognition_queue.decide(store, int(recognition_id), "confirm", f"demo@{DOMAIN}", None)
+    return len(ids)

@@ -29,19 +29,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from servicechain.errors import UserError
+from servicechain.rulefiles import RuleError, load_rule_file, validated, where_of
 
 KINDS = ("threshold", "bonus_share")
 POLICIES = ("benefit_of_doubt", "hold")
 """What a unit with too few answers gets: counted as met (benefit of the doubt), or held for HR."""
 COMPANY = "company"
-
-
-class RuleError(UserError):
-    """A rules file that cannot be used: the message names the file, the rule and the field."""
 
 
 @dataclass(frozen=True)
@@ -108,38 +103,18 @@ def shipped_rules_path() -> Path:
 
 def load_rules(path: Path | None = None) -> list[IncentiveRule]:
     """The checked rules of ``path`` (None: the shipped rules); RuleError names what is wrong."""
-    path = path or shipped_rules_path()
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except OSError as error:
-        raise RuleError(f"{path}: cannot read the incentive rules: {error.strerror or error}") from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        raise RuleError(f"{path}: not valid YAML{where}: {getattr(error, 'problem', error)}") from None
-    if not isinstance(data, list) or not data:
-        raise RuleError(f"{path}: expected a list of rules (- key: ..., kind: ..., name: ..., measure: ...)")
-    rules: list[IncentiveRule] = []
-    for number, entry in enumerate(data, start=1):
-        rule = _check(path, number, entry)
-        if any(existing.key == rule.key for existing in rules):
-            raise RuleError(f"{path}: rule {number} ({rule.key}): key: used by an earlier rule already")
-        rules.append(rule)
-    return rules
+    shape = "- key: ..., kind: ..., name: ..., measure: ..."
+    return load_rule_file(path or shipped_rules_path(), "incentive rules", shape, _check)
 
 
 def _check(path: Path, number: int, entry: Any) -> IncentiveRule:
-    key = entry.get("key") if isinstance(entry, dict) else None
-    where = f"{path}: rule {number}" + (f" ({key})" if isinstance(key, str) else "")
-    if not isinstance(entry, dict):
-        raise RuleError(f"{where}: expected a mapping with key, kind, name and measure")
-    model = _Bonus if entry.get("kind") == "bonus_share" else _Threshold
-    try:
-        rule = model.model_validate(entry)
-    except ValidationError as error:
-        first = error.errors()[0]
-        field = ".".join(str(part) for part in first["loc"] if not str(part).startswith(("literal", "float")))
-        raise RuleError(f"{where}: {field or 'rule'}: {first['msg']}") from None
+    where = where_of(path, number, entry, "key, kind, name and measure")
+    hidden = ("literal", "float")
+    rule: _Bonus | _Threshold
+    if entry.get("kind") == "bonus_share":
+        rule = validated(_Bonus, entry, where, hidden)
+    else:
+        rule = validated(_Threshold, entry, where, hidden)
     common: dict[str, Any] = {
         "key": rule.key,
         "kind": rule.kind,

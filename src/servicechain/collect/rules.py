@@ -25,20 +25,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from servicechain.collect.model import Submission
-from servicechain.errors import UserError
 from servicechain.instruments import load_default_instruments
+from servicechain.rulefiles import RuleError, load_rule_file, validated, where_of
 
 SOURCES = ("touchpoint", "customer")
 Check = Callable[[Submission], str | None]
 """One condition: the text it adds to the alert's summary when the response meets it, else None."""
-
-
-class RuleError(UserError):
-    """A rules file that cannot be used: the message names the file, the rule and the field."""
 
 
 @dataclass(frozen=True)
@@ -86,38 +81,13 @@ def shipped_rules_path() -> Path:
 
 def load_rules(path: Path | None = None) -> list[AlertRule]:
     """The compiled rules of ``path`` (None: the shipped rules); RuleError names what is wrong."""
-    path = path or shipped_rules_path()
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except OSError as error:
-        raise RuleError(f"{path}: cannot read the alert rules: {error.strerror or error}") from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        raise RuleError(f"{path}: not valid YAML{where}: {getattr(error, 'problem', error)}") from None
-    if not isinstance(data, list) or not data:
-        raise RuleError(f"{path}: expected a list of rules (- key: ..., name: ..., source: ..., when: ...)")
-    rules: list[AlertRule] = []
-    for number, entry in enumerate(data, start=1):
-        rule = _compile(path, number, entry)
-        if any(existing.key == rule.key for existing in rules):
-            raise RuleError(f"{path}: rule {number} ({rule.key}): key: used by an earlier rule already")
-        rules.append(rule)
-    return rules
+    shape = "- key: ..., name: ..., source: ..., when: ..."
+    return load_rule_file(path or shipped_rules_path(), "alert rules", shape, _compile)
 
 
 def _compile(path: Path, number: int, entry: Any) -> AlertRule:
-    key = entry.get("key") if isinstance(entry, dict) else None
-    where = f"{path}: rule {number}" + (f" ({key})" if isinstance(key, str) else "")
-    if not isinstance(entry, dict):
-        raise RuleError(f"{where}: expected a mapping with key, name, source and when")
-    try:
-        rule = _Rule.model_validate(entry)
-    except ValidationError as error:
-        first = error.errors()[0]
-        field = ".".join(str(part) for part in first["loc"] if not str(part).startswith(("literal", "list["))
-                         ) or "rule"  # fmt: skip
-        raise RuleError(f"{where}: {field}: {first['msg']}") from None
+    where = where_of(path, number, entry, "key, name, source and when")
+    rule = validated(_Rule, entry, where, ("literal", "list["))
     sources = frozenset([rule.source] if isinstance(rule.source, str) else rule.source)
     if not sources:
         raise RuleError(f"{where}: source: name touchpoint, customer or both")

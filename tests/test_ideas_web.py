@@ -56,23 +56,23 @@ def test_who_sees_which_ideas(live_web: LiveWeb, callers: Callers) -> None:
     mine = idea_at(live_web, live_web.location, "Wachtrij bij de kassa")
     theirs = idea_at(live_web, live_web.other_location, "Parkeren bij de achteringang")
     for role in ("employee", "unit-manager", "regional-manager"):
-        page = callers.session(role).get("/ideas")
+        page = callers.clone(role).get("/ideas")
         assert page.status_code == 200, page.text[:300]
         assert mine in cards(page.text) and theirs not in cards(page.text), role
         assert 'href="/ideas"' in page.text, f"{role}: in the menu"
     for role in ("executive", "analyst"):
-        assert {mine, theirs} <= set(cards(callers.session(role).get("/ideas").text)), role
-    employee = callers.session("employee").get("/ideas?lang=en").text
+        assert {mine, theirs} <= set(cards(callers.clone(role).get("/ideas").text)), role
+    employee = callers.clone("employee").get("/ideas?lang=en").text
     assert 'class="actions idea-decide"' not in employee, "employees do not decide"
     assert 'id="ideas-summary"' not in employee
-    assert 'class="actions idea-decide"' not in callers.session("analyst").get("/ideas").text
-    assert 'class="actions idea-decide"' in callers.session("unit-manager").get("/ideas").text
-    assert callers.session("employee").get(f"/ideas?unit={live_web.other_location}").status_code == 404
-    assert callers.session("anonymous").get("/ideas").status_code == 303
+    assert 'class="actions idea-decide"' not in callers.clone("analyst").get("/ideas").text
+    assert 'class="actions idea-decide"' in callers.clone("unit-manager").get("/ideas").text
+    assert callers.clone("employee").get(f"/ideas?unit={live_web.other_location}").status_code == 404
+    assert callers.clone("anonymous").get("/ideas").status_code == 303
 
 
 def test_an_employee_raises_an_idea_anonymously_or_by_name(live_web: LiveWeb, callers: Callers) -> None:
-    client = callers.session("employee")
+    client = callers.clone("employee")
     token = csrf(client)
     form = {"csrf_token": token, "kind": "rule", "title": "Retour alleen met bon", "body": "Klanten\nbalen"}
     answer = client.post("/ideas", data=form)
@@ -82,7 +82,7 @@ def test_an_employee_raises_an_idea_anonymously_or_by_name(live_web: LiveWeb, ca
     assert idea["unit_code"] == live_web.location and idea["author_email"] is None and idea["kind"] == "rule"
     page = client.get("/ideas?sort=newest&lang=en")
     assert cards(page.text)[idea_id]["yours"] == "yes" and "anonymous" in page.text
-    other = callers.session("unit-manager").get("/ideas?sort=newest").text
+    other = callers.clone("unit-manager").get("/ideas?sort=newest").text
     assert cards(other)[idea_id]["yours"] == "no"
     assert (
         live_web.accounts["employee"].email
@@ -132,7 +132,7 @@ def test_voting_toggles_and_refuses_your_own_idea(live_web: LiveWeb, callers: Ca
 
 def test_a_manager_decides_and_employees_and_analysts_may_not(live_web: LiveWeb, callers: Callers) -> None:
     idea_id = idea_at(live_web, live_web.location, "Sleutel van de kluis")
-    manager = callers.session("unit-manager")
+    manager = callers.clone("unit-manager")
     token = csrf(manager)
     form = {
         "csrf_token": token,
@@ -157,7 +157,7 @@ def test_a_manager_decides_and_employees_and_analysts_may_not(live_web: LiveWeb,
     logged = [str(e["detail"]) for e in entries(live_web.store, action="idea_decided", limit=100)]
     assert any(line.startswith(f"idea {idea_id} {live_web.location} status=planned") for line in logged)
     for role in ("employee", "analyst"):
-        client = callers.session(role)
+        client = callers.clone(role)
         answer = client.post(f"/ideas/{idea_id}", data=form | {"csrf_token": csrf(client), "status": "done"})
         assert answer.status_code == 403, role
     theirs = idea_at(live_web, live_web.other_location, "Elders beslissen")
@@ -167,15 +167,15 @@ def test_a_manager_decides_and_employees_and_analysts_may_not(live_web: LiveWeb,
 
 def test_the_summary_page_is_for_managers(live_web: LiveWeb, callers: Callers) -> None:
     idea_at(live_web, live_web.location, "Voor de samenvatting")
-    page = callers.session("unit-manager").get("/ideas/summary?lang=en")
+    page = callers.clone("unit-manager").get("/ideas/summary?lang=en")
     assert (
         page.status_code == 200
         and 'id="ideas-per-unit"' in page.text
         and "Median days to decision" in page.text
     )
     assert f'data-unit="{live_web.location}"' in page.text and live_web.other_location not in page.text
-    assert f'data-unit="{live_web.other_location}"' in callers.session("executive").get("/ideas/summary").text
-    assert callers.session("employee").get("/ideas/summary").status_code == 403
+    assert f'data-unit="{live_web.other_location}"' in callers.clone("executive").get("/ideas/summary").text
+    assert callers.clone("employee").get("/ideas/summary").status_code == 403
 
 
 def test_the_api_raises_votes_decides_and_summarises(live_web: LiveWeb, callers: Callers) -> None:
@@ -210,7 +210,7 @@ def test_the_api_raises_votes_decides_and_summarises(live_web: LiveWeb, callers:
     assert {unit["unit_code"] for unit in summary["units"]} <= {live_web.location}
     assert summary["total"]["by_status"]["done"] >= 1 and summary["as_of"].endswith("Z")
     assert callers.token("employee").get("/api/v1/ideas/summary").status_code == 403
-    session = callers.session("employee")
+    session = callers.clone("employee")
     assert session.post("/api/v1/ideas", json={"title": "zonder token"}).status_code == 403, "CSRF header"
     with_header = session.post(
         "/api/v1/ideas", json={"title": "met token"}, headers={"X-CSRF-Token": csrf(session)}
@@ -220,7 +220,7 @@ def test_the_api_raises_votes_decides_and_summarises(live_web: LiveWeb, callers:
 
 def test_long_lists_come_in_pages(live_web: LiveWeb, callers: Callers) -> None:
     made = [idea_at(live_web, live_web.other_location, f"Pagina {n}") for n in range(PER_PAGE + 1)]
-    executive = callers.session("executive")
+    executive = callers.clone("executive")
     query = f"/ideas?unit={live_web.other_location}&sort=newest&lang=en"
     first, second = executive.get(query), executive.get(query + "&page=2")
     assert len(cards(first.text)) == PER_PAGE and 'id="page-next"' in first.text
@@ -290,7 +290,7 @@ def test_a_unit_manager_of_a_team_sees_the_location_but_decides_only_what_they_m
         lead.close()
     callers = Callers.of(web)
     for role in ("unit-manager", "regional-manager", "executive"):
-        html = callers.session(role).get("/ideas").text
+        html = callers.clone(role).get("/ideas").text
         assert here in decide_forms(html) and decide_forms(html) == set(cards(html)), role
 
 

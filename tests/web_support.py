@@ -104,7 +104,10 @@ class ServerThread(threading.Thread):
 
     def __init__(self, app: object, port: int) -> None:
         super().__init__(daemon=True)
-        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+        # keep-alive longer than any pause in a test: a client reusing a connection the server just
+        # closed (uvicorn's default is 5 s) reads "connection reset" on a busy machine
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off",
+                                timeout_keep_alive=300)  # fmt: skip
         self.server = uvicorn.Server(config)
 
     def run(self) -> None:

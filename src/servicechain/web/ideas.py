@@ -237,10 +237,7 @@ def vote_form(
         ideas.vote(store_of(request), idea_id, member_of(request, user), vote != "0",
                    path=view_path(request, user))  # fmt: skip
     except ideas.IdeaRefused as refused:
-        error = _refused(refused)
-        if isinstance(error, NotFound):
-            raise error from None
-        return _page(request, user, error=_message(request, error), code=400)
+        return _refused_page(request, user, refused)
     return RedirectResponse(f"{_back(back)}#idea-{idea_id}", status_code=303)
 
 
@@ -262,11 +259,16 @@ def decide_form(
             path=path, client=client_of(request),
         )  # fmt: skip
     except ideas.IdeaRefused as refused:
-        error = _refused(refused)
-        if isinstance(error, NotFound):
-            raise error from None
-        return _page(request, user, error=_message(request, error), code=400)
+        return _refused_page(request, user, refused)
     return RedirectResponse(f"{_back(back)}#idea-{idea_id}", status_code=303)
+
+
+def _refused_page(request: Request, user: User, refused: ideas.IdeaRefused) -> Response:
+    """The ideas page with the refusal (400), or 404 for an idea the caller may not see."""
+    error = _refused(refused)
+    if isinstance(error, NotFound):
+        raise error from None
+    return _page(request, user, error=_message(request, error), code=400)
 
 
 def _summary(request: Request, unit: str | None) -> dict[str, Any]:

@@ -57,8 +57,9 @@ class Refresher:
 
     @property
     def running(self) -> bool:
-        """True while a rebuild runs (in the background or for an import)."""
-        return self._lock.locked()
+        """True while a rebuild runs (in the background or for an import), or is about to."""
+        thread = self._thread
+        return self._lock.locked() or (thread is not None and thread.is_alive())
 
     def refresh_now(self) -> SnapshotInfo:
         """Rebuild and wait for it (after an import on the imports page), unless a rebuild that

@@ -23,7 +23,7 @@ divided by 2, without any rule; :mod:`servicechain.text.evaluate` compares the t
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -35,7 +35,6 @@ from servicechain.text.lexicon import (
     MODALS,
     NEGATORS,
     PHRASES,
-    Valences,
     valences,
 )
 from servicechain.text.tokens import sentences, tokens, words
@@ -104,8 +103,9 @@ def _is_comparative(word: str, valence: float) -> bool:
     return valence > 0 and (word in ("beter", "better") or (word.endswith("er") and len(word) > 4))
 
 
-def _clause_sum(toks: Sequence[str], val: Valences) -> tuple[float, bool]:
-    """Weighted valence sum of one clause's words, and whether any sentiment word occurred."""
+def clause_valence(toks: Sequence[str], val: Callable[[str], float]) -> tuple[float, bool]:
+    """Weighted valence sum of one clause's words (``val`` gives a word's valence, -2..2), and
+    whether any sentiment word occurred."""
     total, found = 0.0, False
     n, i = len(toks), 0
     while i < n:
@@ -145,7 +145,7 @@ def _clause_sum(toks: Sequence[str], val: Valences) -> tuple[float, bool]:
     return total, found
 
 
-def _split_clauses(toks: Sequence[str]) -> tuple[list[list[str]], list[str], int]:
+def split_clauses(toks: Sequence[str]) -> tuple[list[list[str]], list[str], int]:
     """Clauses of a token list, the kind of each ("", "contrast", "concession") and the count of "!"."""
     clauses: list[list[str]] = [[]]
     kinds = [""]
@@ -176,12 +176,12 @@ def _split_clauses(toks: Sequence[str]) -> tuple[list[list[str]], list[str], int
 def score_sentence(sentence: str, language: Language) -> SentenceScore:
     """Score one sentence in ``language`` with the rule-based method; see the module docstring."""
     val = valences(language)
-    clauses, kinds, bangs = _split_clauses(tokens(sentence))
+    clauses, kinds, bangs = split_clauses(tokens(sentence))
     last_contrast = max((k for k, kind in enumerate(kinds) if kind == "contrast"), default=-1)
     scored: list[ClauseScore] = []
     raw_sum, found_any = 0.0, False
     for k, (clause, kind) in enumerate(zip(clauses, kinds, strict=True)):
-        raw, found = _clause_sum(clause, val)
+        raw, found = clause_valence(clause, val)
         found_any = found_any or found
         weight = 1.0
         if last_contrast >= 0:

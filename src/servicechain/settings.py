@@ -43,6 +43,18 @@ class Settings(BaseSettings):
     anonymity_threshold: int = Field(
         default=5, ge=3, le=10, description="Minimum group size for employee results."
     )
+    comment_threshold: int = Field(
+        default=10,
+        ge=5,
+        le=50,
+        description="Minimum number of respondents of a group before its employee comments (quotes, "
+        "aspects, themes) are shown; never below the anonymity threshold.",
+    )
+    aspect_taxonomy: Path | None = Field(
+        default=None,
+        description="YAML file of the aspects found in texts, with Dutch and English terms (default: "
+        "the shipped taxonomy).",
+    )
     language: Literal["nl", "en"] = Field(default="nl", description="Default language.")
     secret_key: str = Field(
         default=PLACEHOLDER_SECRET,

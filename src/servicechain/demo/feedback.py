@@ -141,9 +141,11 @@ def reviews(
     per_location: float,
     location_codes: list[str],
     rng: np.random.Generator,
-) -> tuple[pd.DataFrame, dict[str, str]]:
-    """The ``reviews`` import kind: Google, Tripadvisor and Iens reviews with aspects, and the
-    planted praise: ``{review_id: employee_code}`` of the employee a review names."""
+) -> tuple[pd.DataFrame, dict[str, str], dict[str, dict[str, float]]]:
+    """The ``reviews`` import kind: Google, Tripadvisor and Iens reviews with aspects; the planted
+    praise, ``{review_id: employee_code}`` of the employee a review names; and the planted aspect
+    effects, ``{text aspect: {unit_code: mean driver}}`` (z-scores), which the review sentences
+    about each aspect follow."""
     loc, per = _spread(rng, per_location, lat.engagement.shape)
     n = len(loc)
     source = rng.choice(3, n, p=SOURCE_SHARES)
@@ -155,9 +157,11 @@ def reviews(
         + rng.normal(0, 1.0, n)
     )
     rating = _on_scale(overall, top)
-    aspects = {}
-    for name, driver in _aspect_drivers(lat, rng).items():
+    aspects, values = {}, {}
+    drivers = _aspect_drivers(lat, rng)
+    for name, driver in drivers.items():
         value = _on_scale(0.6 * overall + 0.5 * driver[loc, per] + rng.normal(0, 0.6, n), top)
+        values[name] = value
         aspects[f"aspect_{name}"] = optional_ints(value, rng.random(n) < SOURCE_ASPECT_MISSING[source])
     english = texts.languages(rng, n, 0.12) | (rng.random(n) < np.where(source == 1, 0.3, 0.0))
     fraction = rating / top
@@ -166,7 +170,7 @@ def reviews(
     text = pd.Series(np.asarray(texts.REVIEW_POOL.texts, dtype=object)[opening])
     praised = np.where((tone == 2) & (rng.random(n) < 0.3), roster.pick(rng, loc, per), -1)
     text = text + _praise(staff, praised, english, rng)
-    text = text + _remark(aspects, top, english, rng)
+    text = text + _remarks(values, top, english, rng)
     posted = calendar.moments(rng, per)
     order = np.argsort(posted, kind="stable")
     frame = pd.DataFrame(
@@ -186,7 +190,11 @@ def reviews(
     named = np.flatnonzero(who >= 0)
     employee_codes = staff["employee_code"].to_numpy(dtype=object)[who[named]]
     review_ids = frame["review_id"].to_numpy(dtype=object)[named]
-    return frame, dict(zip(review_ids.tolist(), employee_codes.tolist(), strict=True))
+    planted = {
+        text_aspect: dict(zip(location_codes, drivers[name].mean(axis=1).round(4).tolist(), strict=True))
+        for name, text_aspect in zip(ASPECTS, texts.REVIEW_ASPECTS, strict=True)
+    }
+    return frame, dict(zip(review_ids.tolist(), employee_codes.tolist(), strict=True)), planted
 
 
 def _praise(
@@ -209,17 +217,31 @@ def _praise(
     return pd.Series(out)
 
 
-def _remark(
-    aspects: dict[str, pd.arrays.IntegerArray],
-    top: np.ndarray,
-    english: np.ndarray,
-    rng: np.random.Generator,
+def _remarks(
+    values: dict[str, np.ndarray], top: np.ndarray, english: np.ndarray, rng: np.random.Generator
 ) -> pd.Series:
-    """A complaint about the worst of waiting time, cleanliness or price, when it is poor."""
-    names = ("aspect_waiting_time", "aspect_cleanliness", "aspect_price_value")
-    scores = np.stack([aspects[k].to_numpy(dtype="float64", na_value=np.inf) for k in names])
-    worst = np.argmin(scores, axis=0)
-    poor = scores[worst, np.arange(len(top))] <= 0.4 * top
-    index = texts.REMARK_POOL.pick(rng, np.ravel_multi_index((worst, english), (3, 2)))
+    """Sentences about the rated aspects (" Het personeel was ontzettend vriendelijk."): each aspect
+    is written about in half of the reviews, positively when its rating is at least 70% of the
+    scale, negatively at 40% or less, not at all in between. A review with praise and a complaint
+    joins them into one mixed sentence half of the time ("..., maar de winkel mocht wel wat
+    schoner.")."""
+    n = len(top)
+    fraction = np.stack([values[name] for name in ASPECTS]) / top
+    tone = np.where(fraction >= 0.7, 1, np.where(fraction <= 0.4, 0, -1))
+    written = (rng.random(tone.shape) < 0.5) & (tone >= 0)
+    group = np.ravel_multi_index((np.arange(len(ASPECTS))[:, None], np.maximum(tone, 0), english[None, :]),
+                                 (len(ASPECTS), 2, 2))  # fmt: skip
+    index = texts.REMARK_POOL.pick(rng, group.ravel()).reshape(group.shape)
     pool = np.asarray(texts.REMARK_POOL.texts, dtype=object)
-    return pd.Series(np.where(poor, " " + pool[index], ""))
+    mixing = rng.random(n) < 0.5
+    out = np.full(n, "", dtype=object)
+    for row in np.flatnonzero(written.any(axis=0)):
+        said = [(int(tone[a, row]), str(pool[index[a, row]])) for a in np.flatnonzero(written[:, row])]
+        good = [t for tone_, t in said if tone_ == 1]
+        bad = [t for tone_, t in said if tone_ == 0]
+        if good and bad and mixing[row]:
+            but = texts.CONTRAST[texts.LANGUAGES[english[row]]]
+            joined = good[0].rstrip(".!") + but + bad[0][0].lower() + bad[0][1:]
+            said = [(1, joined)] + [(1, t) for t in good[1:]] + [(0, t) for t in bad[1:]]
+        out[row] = "".join(" " + t for _, t in said)
+    return pd.Series(out)

@@ -19,7 +19,7 @@ FIELD_START_DAY = 35
 """The engagement survey opens five weeks into the quarter ..."""
 FIELD_DAYS = 21
 """... and runs for three weeks."""
-COMMENT_SHARE = 0.15
+COMMENT_SHARE = 0.3
 TEAM_EFFECT_DIMENSIONS = ("engagement", "autonomy", "competence", "relatedness")
 
 

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, Literal
 
@@ -224,13 +225,15 @@ def _piece_score(toks: list[str], aspects: Iterable[str], taxonomy: Taxonomy, la
     return normalise(raw) if found else None
 
 
-def _pieces(clause: list[str], found: list[tuple[int, str]], language: str) -> list[tuple[list[str], set[str]]]:
+def _pieces(
+    clause: list[str], found: list[tuple[int, str]], language: str
+) -> list[tuple[list[str], set[str]]]:
     """The clause cut at coordinators between mentions of different aspects, with the aspects of
     each piece. A piece that names an aspect with an evaluative word ("vies", "duur") and another
     with a plain noun only ("kamer", "eten") is about the first: "de kamer was vies" is about
     cleanliness, "het eten was duur" about price."""
     cuts = [0]
-    for (pos, key), (nxt, other) in zip(found, found[1:], strict=False):
+    for (pos, key), (nxt, other) in pairwise(found):
         if key != other:
             between = [p for p in range(pos + 1, nxt) if clause[p] in COORDINATORS]
             if between:
@@ -238,7 +241,7 @@ def _pieces(clause: list[str], found: list[tuple[int, str]], language: str) -> l
     cuts.append(len(clause))
     general = valences(language)
     pieces = []
-    for start, end in zip(cuts, cuts[1:], strict=False):
+    for start, end in pairwise(cuts):
         inside = [(pos, key) for pos, key in found if start <= pos < end]
         keys = {key for _, key in inside}
         judged = {key for pos, key in inside if general(clause[pos])}

@@ -26,7 +26,8 @@ def sign(value: float | None) -> int | None:
         # the issue's own example: one sentence, two aspects, opposite sentiment
         ("Het personeel was ontzettend vriendelijk, maar de kamer was vies.",
          {"staff_friendliness": 1, "cleanliness": -1}),
-        ("The staff were very friendly, but the room was dirty.", {"staff_friendliness": 1, "cleanliness": -1}),
+        ("The staff were very friendly, but the room was dirty.",
+         {"staff_friendliness": 1, "cleanliness": -1}),
         # coordinated clauses without a comma
         ("Het personeel was vriendelijk en de winkel was niet schoon.",
          {"staff_friendliness": 1, "cleanliness": -1}),
@@ -135,7 +136,8 @@ def test_an_own_taxonomy_replaces_the_shipped_one(tmp_path: Path) -> None:
         ("- key: a\n  audience: customer\n  label: {nl: a}\n  nl: [a]\n  en: [b]\n", "label"),
         ("- key: a\n  audience: customer\n  label: {nl: a, en: b}\n  nl: []\n  en: [b]\n", "nl"),
         ("- key: a\n  audience: customer\n  label: {nl: a, en: b}\n  nl: [a]\n  en: [b]\n"
-         "- key: a\n  audience: customer\n  label: {nl: a, en: b}\n  nl: [a]\n  en: [b]\n", "used by an earlier"),
+         "- key: a\n  audience: customer\n  label: {nl: a, en: b}\n  nl: [a]\n  en: [b]\n",
+         "used by an earlier"),
         ("key: a\n", "expected a list"),
     ],
 )  # fmt: skip

@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from servicechain.accounts.audit import now
 from servicechain.analysis.report import build_report, report_inputs
 from servicechain.analysis.scorecard import employee_thresholds
+from servicechain.analysis.text_summary import text_document
 from servicechain.errors import UserError
 from servicechain.settings import Settings, get_settings
 from servicechain.stats import describe
@@ -35,7 +36,7 @@ from servicechain.store.bulk import append, read_frame
 
 LANGUAGES = ("nl", "en")
 SCORECARD_COLUMNS = [column.name for column in schema.result_scorecard.columns]
-REFRESH_STEPS = 10
+REFRESH_STEPS = 11
 """How many times :func:`refresh` calls ``on_step`` (for a progress bar)."""
 
 
@@ -144,6 +145,8 @@ def refresh(
             documents[f"report:{language}"] = {"unavailable": str(error)}
     step("review aspects")
     documents["review_aspects"] = _records(review_aspects(store))
+    step("texts")
+    documents["text"] = text_document(store, settings)
     scorecard = results.table[[c for c in SCORECARD_COLUMNS if c != "snapshot_id"]].astype(
         {"period": str, "measure": str, "level": str, "source": str, "flag": object}
     )

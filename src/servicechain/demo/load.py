@@ -27,13 +27,19 @@ def load_demo(
     seed: int = 7,
     export_dir: Path | None = None,
     progress: Callable[[str], ProgressHook] | None = None,
+    config: DemoConfig | None = None,
 ) -> list[ImportResult]:
     """Generate the demo and import it; with ``export_dir`` through the written files.
+
+    ``config`` (all of the generator's settings) replaces ``units``, ``periods``,
+    ``customers_per_unit`` and ``seed`` when given.
 
     ``progress(label)`` returns the progress hook for the import labelled ``label``.
     The planted truth is stored in ``demo_truth`` so analyses can be checked against it.
     """
-    config = DemoConfig(units=units, periods=periods, customers_per_unit=customers_per_unit, seed=seed)
+    config = config or DemoConfig(
+        units=units, periods=periods, customers_per_unit=customers_per_unit, seed=seed
+    )
     overall = progress("demo organisation") if progress else None
     if overall:
         overall("generating", 0, 0)

@@ -39,7 +39,8 @@ class Results:
     review_aspects: pd.DataFrame
     periods: list[str]
     documents: dict[str, Any]
-    """Smaller documents by key (``anonymity``: the thresholds the snapshot was built with)."""
+    """Smaller documents by key (``anonymity``: the thresholds the snapshot was built with; ``text``:
+    what people write, :func:`servicechain.analysis.text_summary.text_document`)."""
     by_unit: dict[int, tuple[int, int]] = field(default_factory=dict)
     """Rows ``start:stop`` of the scorecard (sorted by unit) per unit id."""
     by_period: dict[str, pd.DataFrame] = field(default_factory=dict)
@@ -146,7 +147,10 @@ def load(store: Store, snapshot: SnapshotInfo) -> Results:
         reports=reports,
         review_aspects=aspects,
         periods=sorted(scorecard["period"].unique().tolist()),
-        documents={"anonymity": read_document(store, snapshot.id, "anonymity")},
+        documents={
+            "anonymity": read_document(store, snapshot.id, "anonymity"),
+            "text": read_document(store, snapshot.id, "text") or {},
+        },
     )
     ids = scorecard["unit_id"].to_numpy()
     starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])

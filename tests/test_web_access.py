@@ -140,6 +140,9 @@ ROUTE_RULES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/survey-links/{key}.png"): SCORES,
     ("GET", "/survey-links/{key}.svg"): SCORES,
     ("GET", "/api/v1/units/{code}/survey-links"): SCORES,
+    # what people write (issue 8: web/texts.py)
+    ("GET", "/api/v1/units/{code}/texts"): SCORES,
+    ("GET", "/api/v1/texts"): SCORES,
     # documentation and plumbing
     ("GET", "/api/v1/openapi.json"): PUBLIC,
     ("GET", "/api/v1/docs"): PUBLIC,
@@ -461,6 +464,13 @@ PROBES: list[Probe] = [
         route="/api/v1/units/{code}/survey-links",
     ),
     api("/units/X-NOPE/survey-links", NOBODY, hidden=SCORES, route="/api/v1/units/{code}/survey-links"),
+    # what people write (scoped like the unit routes)
+    api("/units/{location}/texts", LOCATION_VIEWERS, route="/api/v1/units/{code}/texts"),
+    api("/units/{team}/texts?period=recent&lang=en", LOCATION_VIEWERS, route="/api/v1/units/{code}/texts"),
+    api("/units/{other_location}/texts", WHOLE, hidden=MANAGERS, route="/api/v1/units/{code}/texts"),
+    api("/units/X-NOPE/texts", NOBODY, hidden=SCORES, route="/api/v1/units/{code}/texts"),
+    api("/texts", SCORES),
+    api("/texts?level=location&per_page=2&page=2", SCORES, route="/api/v1/texts"),
     # documentation and plumbing
     api("/openapi.json", PUBLIC),
     api("/docs", PUBLIC),

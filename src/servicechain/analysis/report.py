@@ -1,8 +1,9 @@
 """The executive report: Human Sigma, quadrants, variability, linkage and drivers in one dict.
 
 :func:`build_report` returns a JSON-serialisable dict with stable top-level fields
-(``human_sigma``, ``quadrants``, ``variability``, ``linkage``, ``drivers``, plus
-``period``, ``level``, ``language``, ``organisation``, ``summary``); ``servicechain
+(``human_sigma``, ``quadrants``, ``variability``, ``linkage``, ``drivers``, ``texts`` (what
+people write: :mod:`servicechain.analysis.text_report`), plus ``period``, ``level``,
+``language``, ``organisation``, ``summary``); ``servicechain
 report`` prints it as JSON or renders it as one HTML file (:mod:`servicechain.report`).
 Every employee number in it comes from the scorecard, after the anonymity rules.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,8 @@ from servicechain.analysis.drivers import driver_weights, focus_areas, unit_fram
 from servicechain.analysis.human_sigma import PUBLISHED, human_sigma, outcomes_by, quadrant_ratios
 from servicechain.analysis.linkage import chain_models, correlations, plain_words
 from servicechain.analysis.scorecard import UnitResults, unit_results
+from servicechain.analysis.text_report import report_texts
+from servicechain.analysis.text_summary import text_document
 from servicechain.analysis.units import check_level
 from servicechain.analysis.variability import variability
 from servicechain.errors import UserError
@@ -31,7 +34,7 @@ from servicechain.settings import Settings, get_settings
 from servicechain.store.engine import Store
 
 MEASURES = ("engagement_index", "ce_index")
-REPORT_STEPS = 10
+REPORT_STEPS = 11
 """How many times :func:`build_report` calls ``on_step`` (for a progress bar)."""
 
 
@@ -126,6 +129,8 @@ class ReportInputs:
     results: UnitResults
     outcomes: pd.DataFrame
     value: pd.DataFrame
+    computed: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """What reports built on these inputs share once computed (the ``text`` document)."""
 
 
 def report_inputs(store: Store, *, settings: Settings | None = None,
@@ -136,6 +141,15 @@ def report_inputs(store: Store, *, settings: Settings | None = None,
     step("unit outcomes and customer value")
     outcomes = unit_outcomes(store).merge(unit_wallet(store), on=["unit_id", "period"], how="outer")
     return ReportInputs(results, outcomes, customer_value(store))
+
+
+def text_of(store: Store, settings: Settings, inputs: ReportInputs) -> dict[str, Any]:
+    """The ``text`` document (:func:`servicechain.analysis.text_summary.text_document`, with the
+    inputs' scorecard beside the employer reviews), computed once per ``inputs``: the reports of
+    both languages and the snapshot share it."""
+    if "text" not in inputs.computed:
+        inputs.computed["text"] = text_document(store, settings, scorecard=inputs.results.table)
+    return inputs.computed["text"]  # type: ignore[no-any-return]
 
 
 def latest_complete_period(rows: pd.DataFrame) -> str | None:
@@ -195,6 +209,8 @@ def build_report(
     )
     ratios = quadrant_ratios(sigma)
     variability_section = _variability(results, level, period, language)
+    step("texts")
+    texts = report_texts(text_of(store, settings, inputs), results.units, language, level)
     summary = [f"{section['label']}: {section['sentence']}" for section in variability_section.values()]
     return _plain(
         {
@@ -222,5 +238,6 @@ def build_report(
                 },
             },
             "drivers": _drivers(results, frame, period, language),
+            "texts": texts,
         }
     )

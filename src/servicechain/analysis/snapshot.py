@@ -25,9 +25,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from servicechain.accounts.audit import now
-from servicechain.analysis.report import build_report, report_inputs
+from servicechain.analysis.report import build_report, report_inputs, text_of
 from servicechain.analysis.scorecard import employee_thresholds
-from servicechain.analysis.text_summary import text_document
 from servicechain.errors import UserError
 from servicechain.settings import Settings, get_settings
 from servicechain.stats import describe
@@ -146,7 +145,7 @@ def refresh(
     step("review aspects")
     documents["review_aspects"] = _records(review_aspects(store))
     step("texts")
-    documents["text"] = text_document(store, settings)
+    documents["text"] = text_of(store, settings, inputs)  # the reports' own, computed once
     scorecard = results.table[[c for c in SCORECARD_COLUMNS if c != "snapshot_id"]].astype(
         {"period": str, "measure": str, "level": str, "source": str, "flag": object}
     )

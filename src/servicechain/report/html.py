@@ -136,6 +136,40 @@ TEXTS: dict[str, dict[str, str]] = {
         "level_organisation": "organisatie",
         "engagement_index": "Medewerkersbetrokkenheid",
         "ce_index": "Klantbetrokkenheid",
+        "texts": "Wat er geschreven wordt",
+        "texts_intro": "Teksten van klanten uit de laatste vier kwartalen ({first} tot en met {last}): "
+        "online reviews en opmerkingen uit klant- en contactmomentonderzoek. Per aspect het aandeel "
+        "teksten dat het noemt, en het gemiddelde sentiment van die vermeldingen (−1 zeer negatief, "
+        "+1 zeer positief) met het 95%-interval.",
+        "customer_texts": "Klanten",
+        "employee_texts": "Medewerkers, opmerkingen uit het onderzoek van {period}",
+        "aspect": "Aspect",
+        "mentioned": "Genoemd in",
+        "sentiment": "Sentiment",
+        "few_mentions": "slechts {n} vermeldingen",
+        "more_often": "vaker genoemd dan in het hele bedrijf",
+        "less_often": "minder vaak genoemd dan in het hele bedrijf",
+        "employer": "Werkgeversreviews naast de betrokkenheid",
+        "reviews": "Reviews",
+        "rating": "Gemiddeld cijfer (1–5)",
+        "recommend": "Zou de werkgever aanraden",
+        "ceo_approval": "Steunt de directie",
+        "survey_engagement": "Betrokkenheid in het medewerkersonderzoek",
+        "link_together": "Over {units} locaties gaan het cijfer in werkgeversreviews en de betrokkenheid in "
+        "het medewerkersonderzoek samen op: r = {r} (95%-interval {low} tot {high}).",
+        "link_opposite": "Over {units} locaties bewegen het cijfer in werkgeversreviews en de betrokkenheid "
+        "in het medewerkersonderzoek tegengesteld: r = {r} (95%-interval {low} tot {high}).",
+        "link_unclear": "Over {units} locaties hangen het cijfer in werkgeversreviews en de betrokkenheid in "
+        "het medewerkersonderzoek niet duidelijk samen: r = {r} (95%-interval {low} tot {high}).",
+        "link_note": "Locaties met minstens {reviews} reviews in de laatste vier kwartalen; Spearmans "
+        "rangcorrelatie {rho}.",
+        "no_link": "Te weinig locaties met zowel werkgeversreviews als onderzoeksresultaten voor een "
+        "verband.",
+        "themes": "Opvallende thema's per eenheid",
+        "themes_caption": "Woorden en woordparen die klanten van een eenheid vaker of minder vaak gebruiken "
+        "dan in de rest van het bedrijf (laatste vier kwartalen)",
+        "themes_over": "Vaker",
+        "themes_under": "Minder vaak",
     },
     "en": {
         "title": "Service report",
@@ -234,6 +268,38 @@ TEXTS: dict[str, dict[str, str]] = {
         "level_organisation": "organisation",
         "engagement_index": "Employee engagement",
         "ce_index": "Customer engagement",
+        "texts": "What people write",
+        "texts_intro": "Customer texts of the newest four quarters ({first} to {last}): online reviews and "
+        "comments from customer and touchpoint surveys. Per aspect the share of texts that mention it, and "
+        "the mean sentiment of those mentions (−1 very negative, +1 very positive) with its 95% interval.",
+        "customer_texts": "Customers",
+        "employee_texts": "Employees, comments from the survey of {period}",
+        "aspect": "Aspect",
+        "mentioned": "Mentioned in",
+        "sentiment": "Sentiment",
+        "few_mentions": "only {n} mentions",
+        "more_often": "mentioned more often than in the whole company",
+        "less_often": "mentioned less often than in the whole company",
+        "employer": "Employer reviews beside engagement",
+        "reviews": "Reviews",
+        "rating": "Mean rating (1–5)",
+        "recommend": "Would recommend the employer",
+        "ceo_approval": "Approves of the leadership",
+        "survey_engagement": "Engagement in the employee survey",
+        "link_together": "Across {units} locations, employer-review ratings and survey engagement go "
+        "together: r = {r} (95% interval {low} to {high}).",
+        "link_opposite": "Across {units} locations, employer-review ratings and survey engagement go in "
+        "opposite directions: r = {r} (95% interval {low} to {high}).",
+        "link_unclear": "Across {units} locations, employer-review ratings and survey engagement show no "
+        "clear link: r = {r} (95% interval {low} to {high}).",
+        "link_note": "Locations with at least {reviews} reviews in the newest four quarters; Spearman's rank "
+        "correlation {rho}.",
+        "no_link": "Too few locations with both employer reviews and survey results for a link.",
+        "themes": "Standout themes per unit",
+        "themes_caption": "Words and word pairs the customers of a unit use more or less often than the rest "
+        "of the company (newest four quarters)",
+        "themes_over": "More often",
+        "themes_under": "Less often",
     },
 }
 
@@ -374,6 +440,31 @@ def _layout(language: str, **extra: Any) -> dict[str, Any]:
 
 def _axis(title: str, **extra: Any) -> dict[str, Any]:
     return {"title": {"text": _plot_text(title)}, "gridcolor": "#e5e5e5", "zeroline": False, **extra}
+
+
+def text_bar(row: Mapping[str, Any]) -> dict[str, Any]:
+    """Where an aspect row's bars go, in percent of their track: ``share`` (of the texts, 0..100),
+    the sentiment bar from 0 to the mean (``left``, ``width``) and its interval (``low``,
+    ``span``) on a track from −1 (0 %) to +1 (100 %), and its ``tone``: positive, negative, or
+    ``few`` (too few mentions to judge: drawn grey)."""
+
+    def at(value: float) -> float:
+        return round((max(-1.0, min(1.0, value)) + 1.0) * 50.0, 2)
+
+    share = _number(row.get("share"))
+    out: dict[str, Any] = {"share": round(min(max(share or 0.0, 0.0), 1.0) * 100.0, 2), "tone": "none",
+                           "left": 50.0, "width": 0.0, "low": None, "span": None}  # fmt: skip
+    mean = _number(row.get("mean"))
+    if mean is not None:
+        start, stop = sorted((at(0.0), at(mean)))
+        out |= {"left": start, "width": round(stop - start, 2),
+                "tone": "positive" if mean > 0 else "negative" if mean < 0 else "none"}  # fmt: skip
+    low, high = _number(row.get("ci_low")), _number(row.get("ci_high"))
+    if low is not None and high is not None:
+        out |= {"low": at(low), "span": round(at(high) - at(low), 2)}
+    if row.get("few"):
+        out["tone"] = "few"
+    return out
 
 
 # --------------------------------------------------------------------------- sections
@@ -722,6 +813,82 @@ class ReportSections:
             "has_data": bool(correlations or sentences or premiums or ratio),
         }
 
+    # -- what people write
+    def aspect_table(self, rows: Any) -> list[dict[str, Any]]:
+        """Aspect rows of the ``texts`` section, formatted, with their bars (:func:`text_bar`)."""
+        return [
+            {
+                "label": str(r.get("label") or r.get("aspect") or "–"),
+                "share": fmt_pct(r.get("share"), self.lang, 0),
+                "share_interval": fmt_interval(r.get("share_low"), r.get("share_high"), self.lang, pct=True,
+                                               decimals=0),
+                "mentions": fmt_int(r.get("mentions"), self.lang),
+                "mean": fmt_number(r.get("mean"), self.lang, 2, signed=True),
+                "interval": fmt_interval(r.get("ci_low"), r.get("ci_high"), self.lang, decimals=2),
+                "n": fmt_int(r.get("n"), self.lang),
+                "few": self.t["few_mentions"].format(n=fmt_int(r.get("n"), self.lang)) if r.get("few") else
+                "",
+                "flag": r.get("mean_flag") if r.get("mean_flag") in ("above", "below") else None,
+                "share_flag": {"above": self.t["more_often"], "below": self.t["less_often"]}.get(
+                    str(r.get("share_flag")), ""),
+                "bar": text_bar(r),
+            }
+            for r in _records(rows)
+        ]  # fmt: skip
+
+    def link_sentence(self, correlation: Mapping[str, Any], link: Any) -> str:
+        """The correlation of employer-review ratings with survey engagement in words."""
+        if not correlation or link not in ("together", "opposite", "unclear"):
+            return ""
+        return str(self.t[f"link_{link}"]).format(
+            units=fmt_int(correlation.get("units"), self.lang),
+            r=fmt_number(correlation.get("pearson"), self.lang, 2),
+            low=fmt_number(correlation.get("low"), self.lang, 2),
+            high=fmt_number(correlation.get("high"), self.lang, 2),
+        )
+
+    def texts(self) -> dict[str, Any]:
+        """The section on what people write: the company's aspects, the employer barometer with its
+        link to survey engagement, and each unit's standout themes."""
+        raw = _mapping(self.report.get("texts"))
+        recent = [str(p) for p in raw.get("recent") or []]
+        employer = _mapping(raw.get("employer"))
+        correlation = _mapping(raw.get("correlation"))
+        barometer = None
+        if employer:
+            get, lang = employer.get, self.lang
+            rating = fmt_interval(get("ci_low"), get("ci_high"), lang, decimals=2)
+            recommend = fmt_interval(get("recommend_low"), get("recommend_high"), lang, pct=True, decimals=0)
+            barometer = [
+                (self.t["reviews"], fmt_int(get("n"), lang)),
+                (self.t["rating"], f"{fmt_number(get('rating'), lang, 2)} {rating}"),
+                (self.t["recommend"], f"{fmt_pct(get('recommend_share'), lang, 0)} {recommend}"),
+                (self.t["ceo_approval"], fmt_pct(get("ceo_approval_share"), lang, 0)),
+                (self.t["survey_engagement"], fmt_number(get("engagement"), lang, 2)),
+            ]
+        themes = [
+            {"name": str(r.get("unit_name") or r.get("unit_code")),
+             "over": ", ".join(str(t.get("term")) for t in _records(r.get("over"))),
+             "under": ", ".join(str(t.get("term")) for t in _records(r.get("under")))}
+            for r in _records(raw.get("themes"))
+        ]  # fmt: skip
+        customer = self.aspect_table(raw.get("customer"))
+        employee = self.aspect_table(raw.get("employee"))
+        return {
+            "intro": self.t["texts_intro"].format(first=recent[0], last=recent[-1]) if recent else "",
+            "customer": customer,
+            "employee": employee,
+            "employee_title": self.t["employee_texts"].format(period=raw.get("employee_period") or "–"),
+            "barometer": barometer,
+            "link": self.link_sentence(correlation, raw.get("link")),
+            "link_note": self.t["link_note"].format(
+                reviews=fmt_int(correlation.get("min_reviews"), self.lang),
+                rho=fmt_number(correlation.get("spearman"), self.lang, 2),
+            ) if correlation else "",
+            "themes": themes,
+            "has_data": bool(customer or employee or barometer or themes),
+        }  # fmt: skip
+
     # -- drivers
     def drivers(self) -> dict[str, Any]:
         raw = _mapping(self.report.get("drivers"))
@@ -882,6 +1049,7 @@ def render_html(report: Mapping[str, Any], language: str | None = None) -> str:
         "variability": builder.variability(),
         "linkage": builder.linkage(),
         "drivers": builder.drivers(),
+        "texts": builder.texts(),
     }
     return (
         _environment()

@@ -17,7 +17,7 @@ from servicechain.accounts.audit import log_event
 from servicechain.accounts.users import User
 from servicechain.errors import ImportRejected, UserError
 from servicechain.ingest.pipeline import problem_lines
-from servicechain.web import views
+from servicechain.web import texts, views
 from servicechain.web.access import (
     NotFound,
     Scope,
@@ -34,6 +34,12 @@ from servicechain.web.session import bearer, check_csrf, client_of, language_of,
 router = APIRouter(tags=["servicechain"])
 Language = Annotated[str | None, Query(pattern="^(nl|en)$", description="nl or en (default: yours)")]
 Page = Annotated[int, Query(ge=1, description="Page number, from 1")]
+TextPeriod = Annotated[
+    str | None,
+    Query(pattern=r"^(recent|\d{4}-Q[1-4])$",
+          description="recent (default: the newest four quarters; employees: the newest quarter with "
+          "comments) or a quarter such as 2026-Q3"),
+]  # fmt: skip
 PerPage = Annotated[int, Query(ge=1, le=1000, description="Items per page (at most 1000)")]
 
 
@@ -114,6 +120,35 @@ def unit(request: Request, code: str, lang: Language = None) -> dict[str, Any]:
     user, results, language = _results(request)
     scope = Scope.of(user, results.units)
     return _json(views.page(results, "unit", scope, language, code))
+
+
+@router.get("/units/{code}/texts", summary="What people write about a unit: aspects, themes, quotes")
+def unit_texts(request: Request, code: str, period: TextPeriod = None, lang: Language = None
+               ) -> dict[str, Any]:  # fmt: skip
+    """Customers' texts, employees' survey comments (only for groups of at least the comment
+    threshold: otherwise ``hidden`` and its reason, nothing else) and employer reviews of the
+    unit's subtree, with the sentiment trend per quarter."""
+    user, results, language = _results(request)
+    scope = Scope.of(user, results.units)
+    return _json(texts.unit_section(results, scope, code, language, period))
+
+
+@router.get("/texts", summary="What people write: the company and the caller's units (summary and aspects)")
+def all_texts(request: Request, period: TextPeriod = None, level: str | None = None, page: Page = 1,
+              per_page: PerPage = 100, lang: Language = None) -> dict[str, Any]:  # fmt: skip
+    """Per unit the caller may see (optionally of one ``level``): the summary and aspects of
+    customers, employees (or why their comments are hidden) and employer reviews; ``company``:
+    the organisation's own."""
+    user, results, language = _results(request)
+    scope = Scope.of(user, results.units)
+    visible = results.units[scope.mask(results.units)]
+    if level is not None:
+        visible = visible[visible["level"] == level]
+    start = (page - 1) * per_page
+    chunk = visible.iloc[start : start + per_page]
+    items = [texts.list_item(results, unit, language, period) for _, unit in chunk.iterrows()]
+    company = texts.list_item(results, views.root_of(results), language, period)
+    return paginate(request, [None] * len(visible), page, per_page) | {"items": items, "company": company}
 
 
 @router.get("/scorecard", summary="Scorecard rows of the caller's units (export; logged)")

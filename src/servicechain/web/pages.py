@@ -9,8 +9,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from servicechain.accounts.users import User
-from servicechain.web import charts, views
+from servicechain.web import charts, texts, views
 from servicechain.web.access import Scope, require_scores, require_whole_organisation
+from servicechain.web.i18n import Formats
 from servicechain.web.render import render
 from servicechain.web.results import Results
 from servicechain.web.session import language_of, signed_in, store_of
@@ -51,7 +52,19 @@ def overview(request: Request) -> Response:
         return _no_results(request)
     scope = Scope.of(user, results.units)
     data, specs = _page(results, "overview", scope, language, charts.overview)
-    return render(request, "overview.html", {"data": data, "charts": specs})
+    section = texts.company_section(results, language)  # issue 8: what people write
+    number = Formats(language).number
+    context = {"data": data, "charts": _with_texts(results, specs, section, language, "overview"),
+               "texts": texts.page_context(section),
+               "texts_link": texts.link_sentence(section["correlation"], language, number)}  # fmt: skip
+    return render(request, "overview.html", context)
+
+
+def _with_texts(results: Results, specs: dict[str, Any], section: dict[str, Any], language: str, key: str
+                ) -> dict[str, Any]:  # fmt: skip
+    """The page's charts and the sentiment trend of its texts (memoised per snapshot)."""
+    extra = results.memo(("texts charts", language, key), lambda: texts.charts(section, language))
+    return specs | {"specs": specs["specs"] | extra}
 
 
 def _unit_page(request: Request, code: str, name: str) -> Response:
@@ -71,6 +84,9 @@ def _unit_page(request: Request, code: str, name: str) -> Response:
         from servicechain.web.recognition import unit_section
 
         context["praise"] = unit_section(request, code)
+        section = texts.unit_section(results, scope, code, language)  # issue 8: what people write
+        context["charts"] = _with_texts(results, specs, section, language, f"unit:{code}")
+        context["texts"] = texts.page_context(section)
     return render(request, f"{name}.html", context)
 
 

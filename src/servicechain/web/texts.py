@@ -23,7 +23,7 @@ from servicechain.analysis import text_report
 from servicechain.analysis.text_report import RECENT
 from servicechain.report.html import text_bar
 from servicechain.web.access import Scope
-from servicechain.web.charts import _trend_chart
+from servicechain.web.charts import TREND_COLOURS, _trend_chart
 from servicechain.web.i18n import N_, translator
 from servicechain.web.results import Results
 
@@ -261,6 +261,12 @@ def trend_chart(data: dict[str, Any], language: str) -> dict[str, Any] | None:
             series[group] = [r | {"label": labels[group], "reason": r.get("hidden") or ""} for r in rows]
     chart = _trend_chart(series, list(series), _("Sentiment (−1 to 1)"), language)
     if chart is not None:
+        for trace in chart["data"]:  # red and green mean negative and positive in the bars: not here
+            colour = TREND_COLOURS[0] if trace.get("legendgroup") == "customer" else "#e08214"
+            if "fillcolor" in trace:
+                trace["fillcolor"] = colour + "22"
+            else:
+                trace["line"]["color"] = colour
         chart["layout"]["yaxis"]["range"] = [-1, 1]
         chart["layout"]["height"] = 280
     return chart
@@ -299,9 +305,7 @@ def link_sentence(correlation: dict[str, Any] | None, language: str,
 
 
 def list_item(results: Results, unit: pd.Series, language: str, period: str | None = None) -> dict[str, Any]:
-    """One unit of ``/api/v1/texts``: its summaries and aspects, no themes or quotes (memoised)."""
-    code = str(unit["unit_code"])
-    return results.memo(  # type: ignore[no-any-return]
-        ("texts list", language, code, period or RECENT),
-        lambda: unit_texts(results, unit, language, period, details=False),
-    )
+    """One unit of ``/api/v1/texts``: its summaries and aspects, no themes or quotes (not memoised:
+    a walk over thousands of units would push the pages out of the memo; it costs well under a
+    millisecond a unit on the per-unit index)."""
+    return unit_texts(results, unit, language, period, details=False)

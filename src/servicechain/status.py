@@ -19,6 +19,7 @@ COUNTED_TABLES = (
     "touchpoint_response",
     "review",
     "review_aspect",
+    "employer_review",
     "unit_kpi",
     "customer_kpi",
     "import_log",

@@ -1,4 +1,4 @@
-"""The nine import kinds and their canonical columns (the import contract)."""
+"""The import kinds and their canonical columns (the import contract)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ KINDS = (
     "reviews",
     "kpis",
     "customer-kpis",
+    "employer-reviews",
 )
 
 CHANNEL_SYNONYMS = {
@@ -33,6 +34,19 @@ LANGUAGE_SYNONYMS = {
     "en": "en", "english": "en", "engels": "en", "en_gb": "en", "en_us": "en",
     "de": "de", "fr": "fr",
 }  # fmt: skip
+
+CEO_APPROVAL_SYNONYMS = {
+    "approve": "approve", "approves": "approve", "approved": "approve", "approval": "approve",
+    "goedkeuren": "approve", "keurt_goed": "approve", "goedgekeurd": "approve", "ja": "approve",
+    "yes": "approve", "positive": "approve", "positief": "approve",
+    "neutral": "neutral", "neutraal": "neutral", "no_opinion": "neutral", "geen_mening": "neutral",
+    "disapprove": "disapprove", "disapproves": "disapprove", "disapproved": "disapprove",
+    "afkeuren": "disapprove", "keurt_af": "disapprove", "afgekeurd": "disapprove", "nee": "disapprove",
+    "no": "disapprove", "negative": "disapprove", "negatief": "disapprove",
+}  # fmt: skip
+CEO_APPROVALS = ("approve", "neutral", "disapprove")
+EMPLOYER_SUB_RATINGS = ("culture", "career", "pay", "management", "work_life")
+"""Employer reviews' sub-ratings, on the scale of the overall rating."""
 
 KNOWN_METRICS = (
     "revenue",
@@ -78,6 +92,13 @@ def _number(name: str, *, nullable: bool = False, required: bool = True) -> Colu
     return Column(name, cells.number, "a number", required, nullable, numeric=True)
 
 
+LANGUAGE = Column(
+    "language",
+    partial(cells.choice, synonyms=LANGUAGE_SYNONYMS),
+    "a language code (nl, en)",
+    required=False,
+    nullable=True,
+)
 PERIOD = Column("period", cells.period, "a period (2026, 2026-Q3 or 2026-09)")
 CHANNEL = Column(
     "channel",
@@ -159,13 +180,7 @@ def columns_of(kind: str) -> list[Column]:
             _moment("posted_at", nullable=True),
             _number("rating"),
             _number("rating_max"),
-            Column(
-                "language",
-                partial(cells.choice, synonyms=LANGUAGE_SYNONYMS),
-                "a language code (nl, en)",
-                required=False,
-                nullable=True,
-            ),
+            LANGUAGE,
             free_text("text"),
         ],
         "kpis": [
@@ -180,6 +195,26 @@ def columns_of(kind: str) -> list[Column]:
             _number("revenue", nullable=True),
             _number("share_of_wallet", nullable=True),
             _boolean("retained"),
+        ],
+        "employer-reviews": [
+            code("review_id", max_length=128),
+            label("source", "a source name", 64),
+            code("unit_code"),
+            _moment("posted_at"),
+            _number("rating"),
+            _number("rating_max"),
+            *[_number(name, nullable=True, required=False) for name in EMPLOYER_SUB_RATINGS],
+            Column("recommend", cells.boolean, "true or false (ja/nee, 1/0)", required=False, nullable=True),
+            Column(
+                "ceo_approval",
+                partial(cells.choice, synonyms=CEO_APPROVAL_SYNONYMS),
+                "approve, neutral or disapprove (goedkeuren, neutraal, afkeuren)",
+                required=False,
+                nullable=True,
+            ),
+            free_text("pros"),
+            free_text("cons"),
+            LANGUAGE,
         ],
     }
     return specs[kind]

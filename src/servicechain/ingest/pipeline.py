@@ -11,7 +11,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from servicechain.errors import ImportRejected, Problem, UserError
-from servicechain.ingest import kpis, organisation, reviews, surveys
+from servicechain.ingest import employer_reviews, kpis, organisation, reviews, surveys
 from servicechain.ingest.columns import check_header, parse_columns
 from servicechain.ingest.context import Counts, ImportContext, ProgressHook
 from servicechain.ingest.kinds import KINDS, columns_for
@@ -32,6 +32,7 @@ IMPORTERS: dict[str, Callable[[ImportContext], Counts]] = {
     "reviews": reviews.import_reviews,
     "kpis": kpis.import_unit_kpis,
     "customer-kpis": kpis.import_customer_kpis,
+    "employer-reviews": employer_reviews.import_employer_reviews,
 }
 
 

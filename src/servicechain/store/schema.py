@@ -210,6 +210,31 @@ review_aspect = sa.Table(
     comment="Aspect ratings on the review's own scale (rating_max of the review).",
 )
 
+employer_review = sa.Table(
+    "employer_review",
+    metadata,
+    _id("employer_review"),
+    sa.Column("source", sa.String(64), nullable=False, comment="glassdoor, indeed, ... (lower case)"),
+    sa.Column("source_key", sa.String(128), nullable=False, comment="The review's id at its source"),
+    sa.Column("unit_id", sa.BigInteger, nullable=False, comment="The unit the employee reviewed"),
+    sa.Column("posted_at", sa.DateTime, nullable=False),
+    sa.Column("rating", sa.Double, nullable=False, comment="Overall rating of the employer, 0..rating_max"),
+    sa.Column("rating_max", sa.Double, nullable=False, comment="Top of the source's scale (5 at most sites)"),
+    sa.Column("culture", sa.Double, comment="Culture and values, on the review's scale"),
+    sa.Column("career", sa.Double, comment="Career opportunities, on the review's scale"),
+    sa.Column("pay", sa.Double, comment="Pay and benefits, on the review's scale"),
+    sa.Column("management", sa.Double, comment="Senior management, on the review's scale"),
+    sa.Column("work_life", sa.Double, comment="Work-life balance, on the review's scale"),
+    sa.Column("recommend", sa.Boolean, comment="Would recommend the employer to a friend"),
+    sa.Column("ceo_approval", sa.String(16), comment="approve, neutral or disapprove"),
+    sa.Column("pros", sa.Text, comment="What the employee likes"),
+    sa.Column("cons", sa.Text, comment="What the employee dislikes"),
+    sa.Column("language", sa.String(8)),
+    _import_id(),
+    sa.UniqueConstraint("source", "source_key"),
+    comment="Reviews of the employer by (former) employees on Glassdoor, Indeed and similar sites.",
+)
+
 unit_kpi = sa.Table(
     "unit_kpi",
     metadata,

@@ -58,6 +58,9 @@ CONTRACT = {
                 "aspect_product_quality", "aspect_price_value", "language", "text"],
     "kpis": ["unit_code", "period", "metric", "value"],
     "customer-kpis": ["customer_code", "period", "revenue", "share_of_wallet", "retained"],
+    "employer-reviews": ["review_id", "source", "unit_code", "posted_at", "rating", "rating_max",
+                         "culture", "career", "pay", "management", "work_life", "recommend",
+                         "ceo_approval", "pros", "cons", "language"],
 }  # fmt: skip
 CONFIG = DemoConfig(units=40, periods=8, customers_per_unit=60, seed=7)
 WIDE = DemoConfig(units=150, periods=2, customers_per_unit=5, seed=7)
@@ -152,6 +155,7 @@ def test_codes_are_unique(data: demo.DemoData) -> None:
         ("customer-responses", "response_id"),
         ("touchpoints", "response_id"),
         ("reviews", "review_id"),
+        ("employer-reviews", "review_id"),
     ]:
         assert data[kind][column].is_unique, kind
     kpis = data["kpis"]
@@ -172,7 +176,7 @@ def test_every_reference_exists(data: demo.DemoData) -> None:
     customers = set(data["customers"]["customer_code"])
     assert set(data["customer-responses"]["customer_code"].astype(str)) <= customers
     assert set(data["customer-kpis"]["customer_code"].astype(str)) <= customers
-    for kind in ("customer-responses", "touchpoints", "reviews", "kpis"):
+    for kind in ("customer-responses", "touchpoints", "reviews", "kpis", "employer-reviews"):
         assert set(data[kind]["unit_code"].astype(str)) <= locations, kind
 
 
@@ -465,6 +469,7 @@ def test_export_writes_every_kind_as_an_import_file(data: demo.DemoData, tmp_pat
         "reviews.csv",
         "kpis.csv",
         "customer-kpis.csv",
+        "employer-reviews.csv",
     ]
     assert all(p.exists() and p.stat().st_size > 0 for p in paths)
     raw = (tmp_path / "kpis.csv").read_bytes()

@@ -108,8 +108,9 @@ def write_dutch_csv(frame: pd.DataFrame, path: Path) -> None:
     out = frame.copy()
     for name in out.columns:
         column = out[name]
-        if pd.api.types.is_bool_dtype(column):
-            out[name] = np.where(column.to_numpy(), "WAAR", "ONWAAR")
+        if pd.api.types.is_bool_dtype(column):  # nullable booleans leave the cell empty
+            words = np.where(column.fillna(False).to_numpy(dtype=bool), "WAAR", "ONWAAR")
+            out[name] = np.where(column.isna().to_numpy(), "", words)
         elif pd.api.types.is_datetime64_any_dtype(column):
             out[name] = column.dt.strftime("%d-%m-%Y %H:%M:%S")
     if {"metric", "value"} <= set(out.columns):
@@ -134,7 +135,7 @@ def _excel_values(column: pd.Series) -> list[object]:
     elif column.name in ("hired_on", "left_on"):  # ISO text in the frame, date cells in Excel
         values = [date.fromisoformat(v) if isinstance(v, str) else None for v in column]
     elif pd.api.types.is_bool_dtype(column):
-        values = column.astype(bool).tolist()
+        values = [None if pd.isna(v) else bool(v) for v in column.astype(object)]
     else:
         values = column.astype(object).tolist()
     return [

@@ -17,14 +17,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from servicechain.demo import customers, feedback, organisation, workforce
+from servicechain.demo import customers, employer, feedback, organisation, workforce
 from servicechain.demo.chain import ChainParameters, Latents, simulate_latents
 from servicechain.demo.frames import TEXT, Calendar
 from servicechain.demo.truth import build_truth
 
 KINDS = (
     "units", "employees", "customers", "employee-responses", "customer-responses",
-    "touchpoints", "reviews", "kpis", "customer-kpis",
+    "touchpoints", "reviews", "kpis", "customer-kpis", "employer-reviews",
 )  # fmt: skip
 """Import kinds in dependency order (a kind only references kinds before it)."""
 
@@ -53,6 +53,8 @@ class DemoConfig:
     """Answered touchpoint micro-surveys per active customer per quarter."""
     reviews_per_location: float = 6.0
     """Online reviews per location per quarter (Poisson mean)."""
+    employer_reviews_per_location: float = 2.0
+    """Employer reviews (Glassdoor, Indeed) per location per quarter (Poisson mean)."""
     as_of: date = date(2026, 10, 1)
     parameters: ChainParameters = field(default_factory=ChainParameters)
 
@@ -66,7 +68,8 @@ class DemoConfig:
             and 0 < self.employee_response_rate <= 1,
             "employees_per_location must be a range within 6..500": 6 <= low <= high <= 500,
             "touchpoint and review rates must not be negative": self.touchpoints_per_customer >= 0
-            and self.reviews_per_location >= 0,
+            and self.reviews_per_location >= 0
+            and self.employer_reviews_per_location >= 0,
         }
         for message, ok in checks.items():
             if not ok:
@@ -164,6 +167,14 @@ def generate_demo(config: DemoConfig | None = None) -> DemoData:
         {**asdict(config), "as_of": config.as_of.isoformat(), "parameters": None},
     )
     truth["praise"] = praise
+    # Last, from a generator of its own: the tables above stay as they were before it was added.
+    tables["employer-reviews"], truth["employer_reviews"] = employer.employer_reviews(
+        lat,
+        calendar,
+        config.employer_reviews_per_location,
+        location_codes,
+        np.random.default_rng([config.seed, 8]),
+    )
     people = staff[["employee_code", "first_name", "last_name", "skill"]].copy()
     return DemoData({kind: tables[kind] for kind in KINDS}, truth, truth_units, people)
 

@@ -223,3 +223,48 @@ def test_themes_and_quotes_are_about_the_unit(demo: Store, document: dict[str, A
         path = units.loc[quote["unit_id"], "path"]
         origin = texts.loc[texts["text"].str.startswith(quote["text"].rstrip("…"))]
         assert origin["unit_id"].map(units["path"]).str.startswith(path).any(), quote
+
+
+def test_employer_barometer_beside_survey_engagement(demo: Store, settings: Settings) -> None:
+    """Employer reviews per unit with their statistics (checked against scipy and statsmodels), and
+    their correlation with survey engagement over the locations that have both; the demo plants
+    ratings that follow the locations' engagement, so the correlation is clearly positive."""
+    from servicechain.analysis.report import report_inputs
+
+    scorecard = report_inputs(demo, settings=settings).results.table
+    employer = text_document(demo, settings, scorecard=scorecard)["employer"]
+    rows = pd.DataFrame(employer["rows"])
+    table = schema.employer_review
+    with demo.engine.connect() as connection:
+        stored = pd.DataFrame(connection.execute(sa.select(table)).fetchall())
+    stored["quarter"] = (
+        pd.to_datetime(stored["posted_at"]).dt.to_period("Q").astype(str).str.replace("Q", "-Q")
+    )
+    recent = sorted(stored["quarter"].unique())[-4:]
+    window = stored.loc[stored["quarter"].isin(recent)]
+    root = int(read_units(demo).query("parent_id.isna()", engine="python")["unit_id"].iloc[0])
+    company = rows.loc[(rows["unit_id"] == root) & (rows["period"] == RECENT)].iloc[0]
+    ratings = window["rating"] / window["rating_max"] * 5
+    assert company["n"] == len(window)
+    assert company["rating"] == pytest.approx(ratings.mean(), abs=1e-4)
+    low, high = stats.t.interval(0.95, len(ratings) - 1, loc=ratings.mean(), scale=stats.sem(ratings))
+    assert (company["ci_low"], company["ci_high"]) == pytest.approx((low, high), abs=1e-4)
+    said = window["recommend"].dropna().astype(bool)
+    assert (company["recommend_low"], company["recommend_high"]) == pytest.approx(
+        proportion_confint(int(said.sum()), len(said), method="wilson"), abs=1e-4
+    )
+    correlation = employer["correlation"]
+    assert correlation is not None and correlation["units"] >= CONFIG.units - 2
+    both = rows.loc[(rows["period"] == RECENT) & (rows["n"] >= 3) & rows["engagement"].notna()
+                    & rows["unit_id"].isin(stored["unit_id"])]  # fmt: skip
+    reference = stats.pearsonr(both["rating"], both["engagement"])
+    assert correlation["pearson"] == pytest.approx(reference.statistic, abs=1e-4)
+    assert (correlation["low"], correlation["high"]) == pytest.approx(
+        reference.confidence_interval(0.95), abs=1e-4
+    )
+    assert correlation["pearson"] > 0.5 and correlation["low"] > 0
+    print(
+        f"\nemployer rating vs engagement over {correlation['units']} locations: "
+        f"r = {correlation['pearson']:.2f} "
+        f"({correlation['low']:.2f} to {correlation['high']:.2f}), rho = {correlation['spearman']:.2f}"
+    )

@@ -36,6 +36,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from servicechain.analysis.anonymity import OrgTree
+from servicechain.analysis.employer_barometer import barometer
 from servicechain.analysis.scorecard import employee_thresholds
 from servicechain.analysis.text_sources import GROUPS, OPINION, ScoredTexts, read_texts, score_texts
 from servicechain.analysis.units import parents, read_units
@@ -247,9 +248,15 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
-def text_document(store: Store, settings: Settings, scored: ScoredTexts | None = None) -> dict[str, Any]:
+def text_document(
+    store: Store,
+    settings: Settings,
+    scored: ScoredTexts | None = None,
+    scorecard: pd.DataFrame | None = None,
+) -> dict[str, Any]:
     """The ``text`` document of a snapshot (see the module docstring); ``scored`` may be passed in
-    when the texts were scored already."""
+    when the texts were scored already; ``scorecard`` (the snapshot's rows) gives the engagement
+    beside the employer reviews (:mod:`servicechain.analysis.employer_barometer`)."""
     taxonomy = load_taxonomy(settings.aspect_taxonomy)
     scored = scored or score_texts(read_texts(store), taxonomy)
     units = read_units(store)
@@ -259,6 +266,7 @@ def text_document(store: Store, settings: Settings, scored: ScoredTexts | None =
     document: dict[str, Any] = {
         "aspects": labels, "periods": [], "recent": [], "summary": [], "aspect_rows": [], "themes": [],
         "quotes": [], "texts": len(scored.texts), "comment_threshold": settings.comment_threshold,
+        "employer": {"rows": [], "correlation": None},
     }  # fmt: skip
     if scored.texts.empty or units.empty:
         return document
@@ -282,6 +290,7 @@ def text_document(store: Store, settings: Settings, scored: ScoredTexts | None =
     quotable = shown.loc[~(shown["group"] == "employer") | _enough(shown, settings.comment_threshold)]
     allowed_keys = {key for key in privacy.reasons if privacy.allowed(*key)}
     document.update(
+        employer=barometer(store, pairs, recent, RECENT, scorecard),
         periods=periods,
         recent=recent,
         summary=_records(summary.drop(columns=["company_mean"])) + withheld,

@@ -148,7 +148,7 @@ def generate_demo(config: DemoConfig | None = None) -> DemoData:
             rng,
         ),
     }
-    tables["reviews"], praise = feedback.reviews(
+    tables["reviews"], praise, review_aspects = feedback.reviews(
         staff, roster, lat, calendar, config.reviews_per_location, location_codes, rng
     )
     retention = customers.location_retention(panel, config.units, config.periods)
@@ -167,6 +167,7 @@ def generate_demo(config: DemoConfig | None = None) -> DemoData:
         {**asdict(config), "as_of": config.as_of.isoformat(), "parameters": None},
     )
     truth["praise"] = praise
+    truth["review_aspects"] = review_aspects
     # Last, from a generator of its own: the tables above stay as they were before it was added.
     tables["employer-reviews"], truth["employer_reviews"] = employer.employer_reviews(
         lat,

@@ -73,7 +73,7 @@ def test_the_unit_page_shows_what_people_write_about_the_managers_location(web: 
     manager = callers.session("unit-manager")
     document = text_document(web.store)
     mine = unit_id(web, web.location)
-    page = manager.get(f"/units/{web.location}")
+    page = callers.clone("unit-manager").get(f"/units/{web.location}", params={"lang": "nl"})
     assert page.status_code == 200, page.text[:300]
     texts = section(page.text)
     assert "Wat er over deze locatie geschreven wordt" in texts
@@ -115,7 +115,8 @@ def test_employee_comments_are_shown_only_where_the_document_shows_them(web: Liv
     """Per location, the employee block holds the newest quarter's aspects and quotes when its summary
     row is shown, the reason when it is hidden, never both."""
     document = text_document(web.store)
-    executive = Callers.of(web).session("executive")
+    executive = Callers.of(web).clone("executive")
+    executive.get("/me", params={"lang": "nl"})  # Dutch from here on, in this client only
     units = read_units(web.store)
     seen = set()
     for unit, code in zip(units["unit_id"], units["unit_code"], strict=True):
@@ -171,7 +172,7 @@ def test_the_overview_shows_the_company_barometer_and_region_themes(web: LiveWeb
         if over:
             listed = re.search(rf'<li><a href="/regions/{code}">.*?</li>', texts, re.S)
             assert listed and re.findall(r'class="theme over"[^>]*>([^<]+)<', listed.group(0)) == over
-    dutch = callers.session("executive").get("/overview").text
+    dutch = callers.clone("executive").get("/overview", params={"lang": "nl"}).text
     assert "Over " in section(dutch) and "gaan het cijfer in werkgeversreviews" in section(dutch)
     assert callers.session("unit-manager").get("/overview").status_code == 403
 
@@ -378,7 +379,7 @@ def test_comments_of_a_location_below_the_threshold_never_appear(planted: Plante
             assert HIDDEN not in page.text, f"/units/{code}: a hidden comment on the page"
         body = api.get(f"/api/v1/units/{code}/texts").text
         assert HIDDEN not in body, f"/api/v1/units/{code}/texts: a hidden comment"
-    page = section(client.get(f"/units/{small}").text)
+    page = section(callers.clone("executive").get(f"/units/{small}", params={"lang": "nl"}).text)
     assert "Minder dan 10 respondenten: opmerkingen worden niet getoond." in page
     data = api.get(f"/api/v1/units/{small}/texts", params={"lang": "en"}).json()
     assert data["employee"] == {

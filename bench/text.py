@@ -30,7 +30,9 @@ from servicechain.text.sentiment import score_text
 from servicechain.text.themes import term_counts
 
 
-def rate(label: str, texts: list[tuple[str, str]], work: Callable[[str, str], object], base: float | None) -> float:
+def rate(
+    label: str, texts: list[tuple[str, str]], work: Callable[[str, str], object], base: float | None
+) -> float:
     started = time.perf_counter()
     for text, audience in texts:
         work(text, audience)

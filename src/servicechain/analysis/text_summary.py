@@ -243,7 +243,7 @@ def _themes(rows: pd.DataFrame, units: pd.DataFrame, allowed: set[tuple[int, str
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     clean = frame.astype(object).where(frame.notna(), None)
     return [
-        {k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()}
+        {str(k): (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()}
         for row in clean.to_dict(orient="records")
     ]
 
@@ -296,7 +296,7 @@ def text_document(
         summary=_records(summary.drop(columns=["company_mean"])) + withheld,
         aspect_rows=_records(aspects.drop(columns=["company_share", "company_mean"])),
         themes=_themes(shown, units, allowed_keys),
-        quotes=_quotes(quotable, {int(k): sorted(v) for k, v in aspects_of.items()}),
+        quotes=_quotes(quotable, {int(str(k)): sorted(v) for k, v in aspects_of.items()}),
     )
     return document
 

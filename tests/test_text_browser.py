@@ -21,7 +21,7 @@ def section_screenshot(tab: Tab, name: str) -> None:
     assert 0 < path.stat().st_size < 1_000_000
 
 
-def test_a_store_manager_reads_what_people_write_about_their_location(live_web: LiveWeb, browser: Any) -> None:
+def test_a_store_manager_reads_what_people_write_about_their_store(live_web: LiveWeb, browser: Any) -> None:
     document = text_document(live_web.store)
     mine = unit_id(live_web, live_web.location)
     aspects = rows(document, "aspect_rows", mine, group="customer", period=RECENT)
@@ -72,7 +72,8 @@ def test_an_executive_reads_the_employer_barometer_on_the_overview(live_web: Liv
         link = tab.page.locator("#employer-link")
         link.scroll_into_view_if_needed()
         assert link.is_visible()
-        assert link.inner_text().startswith(f"Across {correlation['units']} locations, employer-review ratings")
+        opening = f"Across {correlation['units']} locations, employer-review ratings"
+        assert link.inner_text().startswith(opening)
         assert tab.page.locator("#barometer").is_visible()
         assert tab.page.locator("#region-themes li").count() >= 1
         section_screenshot(tab, "texts-overview.png")

@@ -47,6 +47,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/layout.py
 	$(BIN)/python bench/scorecard.py
 	$(BIN)/python bench/web.py
+	$(BIN)/python bench/text.py
 	$(BIN)/python bench/intake.py
 
 clean:

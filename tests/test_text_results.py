@@ -268,3 +268,34 @@ def test_employer_barometer_beside_survey_engagement(demo: Store, settings: Sett
         f"r = {correlation['pearson']:.2f} "
         f"({correlation['low']:.2f} to {correlation['high']:.2f}), rho = {correlation['spearman']:.2f}"
     )
+
+
+def test_employer_review_texts_are_read_as_the_demo_wrote_them() -> None:
+    """The demo writes employer-review pros about the best and cons about the worst employee aspect
+    of each review (``truth["employer_reviews"]``); the employee taxonomy finds those aspects, with
+    positive sentiment in the pros and negative in the cons."""
+    from servicechain.demo.generate import generate_demo
+    from servicechain.text.aspects import find_aspects
+
+    data = generate_demo(DemoConfig(units=8, periods=4, customers_per_unit=10, seed=5))
+    planted, reviews = data.truth["employer_reviews"], data["employer-reviews"]
+    expected = found = extra = scored = right = 0
+    for part, sign in (("pros", 1), ("cons", -1)):
+        for review_id, text in zip(reviews["review_id"], reviews[part], strict=True):
+            if not isinstance(text, str) or not text:
+                continue
+            wanted = set(planted[part].get(review_id, []))
+            mentions = find_aspects(text, "employee").mentions
+            named = {m.aspect for m in mentions}
+            expected, found, extra = (
+                expected + len(wanted),
+                found + len(wanted & named),
+                extra + len(named - wanted),
+            )
+            opinions = [m.score for m in mentions if m.aspect in wanted and m.score is not None]
+            scored, right = scored + len(opinions), right + sum(1 for s in opinions if s * sign > 0)
+    print(f"\nemployer texts: {found}/{expected} planted aspects found, {extra} others, "
+          f"sentiment sign right {right}/{scored}")  # fmt: skip
+    assert expected > 100
+    assert found / expected >= 0.95 and extra <= 0.15 * expected
+    assert scored >= 0.7 * expected and right / scored >= 0.85

@@ -26,7 +26,8 @@ second is such a content word and the first is one too ("lang wachten", "long wa
 negation or shortage word ("geen parkeerplek", "not clean", "weinig personeel"; the English
 "n't" forms are written "not": "wasn't clean" counts as "not clean"). "door" and "men" are
 Dutch function words but English nouns: they are stopwords only in texts that
-:func:`servicechain.text.language.detect_language` calls Dutch.
+:func:`servicechain.text.language.detect_language` calls Dutch. No display form is kept: a
+term is shown as it is counted, folded ("cafe", "een" for "café", "één").
 """
 
 from __future__ import annotations
@@ -141,7 +142,17 @@ def default_prior(group_totals: np.ndarray) -> float:
     company more, larger ones less. For a group of ``n_i`` terms the z-scores of terms with no
     real difference then spread about ``sqrt(n_i / (n_i + a0))`` as wide as a standard normal
     (0.71 for an average group), which keeps the chance findings of many terms and groups
-    tested at once few at the usual ``z_min`` of 1.96.
+    tested at once few at the usual ``z_min`` of 1.96: on the generated corpus of the tests
+    (27 units without planted differences, 76 terms tested per unit) 0.69 per unit, where a
+    standard normal z would give 3.7; half the units get none. What remains are mostly words
+    just above ``min_count``: for rare words ``a_w`` is small and shrinks little.
+
+    The price is on the under-represented side: a group that never uses a word still has
+    ``a_w`` pseudo-counts of it, so its rate is estimated at no less than
+    ``a0 / (n_i + a0)`` (half, for an average group) of the company's, and the absence of a
+    word stands out (z <= -1.96) only when about 8 or more mentions were expected. A
+    stronger prior (``a0`` = twice the mean) would cut chance findings by about a quarter but need
+    about 12.
     """
     return max(1.0, float(group_totals.mean())) if group_totals.size else 1.0
 
@@ -174,7 +185,9 @@ def standout_themes(
     long one); the phrase says the same and more.
 
     Vectorised over the non-zero counts and the under-representation candidates (at most
-    ``n_i / min_count`` per group), so the work grows with the data, not with groups x vocabulary.
+    ``n_i / min_count`` per group), so the work grows with the data, not with groups x vocabulary:
+    500 groups with 930,000 non-zero counts of 267,000 distinct terms take about 0.4 s, most of
+    it hashing the terms (``bench/bench_themes.py``).
     """
     if prior is not None and not prior > 0:
         raise ValueError(f"prior must be positive, got {prior}")

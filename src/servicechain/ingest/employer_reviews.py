@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from servicechain.ingest.context import UNIT_HINT, Counts, ImportContext, optional_column, unit_lookup
+from servicechain.ingest.context import Counts, ImportContext, optional_column
 from servicechain.ingest.kinds import EMPLOYER_SUB_RATINGS
-from servicechain.ingest.problems import describe_cell
+from servicechain.ingest.reviews import checked_reviews
 from servicechain.ingest.stored import stored_values
 from servicechain.store import schema
 from servicechain.store.bulk import allocate_ids, append
@@ -20,18 +20,11 @@ from servicechain.store.bulk import allocate_ids, append
 
 def import_employer_reviews(ctx: ImportContext) -> Counts:
     """Employer reviews by (source, review_id); those already stored are skipped."""
-    typed, log, raw = ctx.typed, ctx.log, ctx.raw
-    typed["source"] = typed["source"].str.lower()  # 'Glassdoor' and 'glassdoor' are one source
-    ctx.check_unique(["source", "review_id"])
-    unit_ids = ctx.resolve("unit_code", unit_lookup(ctx.connection), "unit_code", UNIT_HINT)
-    top = typed["rating_max"]
-    log.add_mask((top <= 0).fillna(False).to_numpy(), "rating_max", "must be above 0")
-    ratings = ["rating", *(name for name in EMPLOYER_SUB_RATINGS if name in typed)]
-    for column in ratings:
-        outside = ((typed[column] < 0) | (typed[column] > top)).fillna(False).to_numpy()
-        log.add_mask(outside, column, describe_cell(raw[column], "{value} is outside 0..rating_max"))
-    if log:
+    typed = ctx.typed
+    unit_ids = checked_reviews(ctx, ["rating", *(name for name in EMPLOYER_SUB_RATINGS if name in typed)])
+    if unit_ids is None:
         return Counts()
+    top = typed["rating_max"]
     rows = pd.DataFrame(
         {
             "source": typed["source"],

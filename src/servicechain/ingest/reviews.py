@@ -12,20 +12,30 @@ from servicechain.store import schema
 from servicechain.store.bulk import allocate_ids, append
 
 
-def import_reviews(ctx: ImportContext) -> Counts:
-    """Reviews by (source, review_id); those already stored are skipped."""
+def checked_reviews(ctx: ImportContext, ratings: list[str]) -> pd.Series | None:
+    """The checks every kind of review shares: ``source`` lower-cased ('Google' and 'google' are one
+    source), (source, review_id) unique in the file, known units, ``rating_max`` above 0 and the
+    ``ratings`` columns within 0..rating_max. The unit ids, or None when the log has problems."""
     typed, log, raw = ctx.typed, ctx.log, ctx.raw
-    typed["source"] = typed["source"].str.lower()  # 'Google' and 'google' are one source
+    typed["source"] = typed["source"].str.lower()
     ctx.check_unique(["source", "review_id"])
     unit_ids = ctx.resolve("unit_code", unit_lookup(ctx.connection), "unit_code", UNIT_HINT)
     top = typed["rating_max"]
     log.add_mask((top <= 0).fillna(False).to_numpy(), "rating_max", "must be above 0")
-    aspects = [column for column in typed.columns if is_aspect_column(column)]
-    for column in ["rating", *aspects]:
+    for column in ratings:
         outside = ((typed[column] < 0) | (typed[column] > top)).fillna(False).to_numpy()
         log.add_mask(outside, column, describe_cell(raw[column], "{value} is outside 0..rating_max"))
-    if log:
+    return None if log else unit_ids
+
+
+def import_reviews(ctx: ImportContext) -> Counts:
+    """Reviews by (source, review_id); those already stored are skipped."""
+    typed = ctx.typed
+    aspects = [column for column in typed.columns if is_aspect_column(column)]
+    unit_ids = checked_reviews(ctx, ["rating", *aspects])
+    if unit_ids is None:
         return Counts()
+    top = typed["rating_max"]
     rows = pd.DataFrame(
         {
             "source": typed["source"],

@@ -172,6 +172,15 @@ def test_employee_comments_are_shown_only_for_groups_of_ten_or_more(
         ]
         assert not leaked, f"{name} shows employee comments of a hidden group: {leaked[:2]}"
     quoted = [r for r in document["quotes"] if r["group"] == "employee"]
+    newest = {}
+    for unit, period in shown:
+        newest[unit] = max(period, newest.get(unit, period))
+    assert all(r["period"] == newest[r["unit_id"]] for r in quoted), (
+        "quotes come from the unit's newest shown quarter"
+    )
+    assert len({r["unit_id"] for r in quoted}) >= 0.8 * len(newest), (
+        "most units with shown comments are quoted"
+    )
     assert quoted and all(counts[(r["unit_id"], r["period"])] >= settings.comment_threshold for r in quoted)
     too_few = [r for r in document["summary"] if r.get("suppressed_reason") == "too_few"]
     assert all(set(r) == {"unit_id", "period", "group", "suppressed_reason", "respondents"} for r in too_few)

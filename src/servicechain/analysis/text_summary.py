@@ -182,10 +182,11 @@ def _aspects(
 def _quotes(rows: pd.DataFrame, aspects_of: dict[int, list[str]]) -> list[dict[str, Any]]:
     """Per unit, window and group: the strongest positive and negative texts (newest first among
     equals), shortened to ``QUOTE_LENGTH`` characters. Customer and employer texts are quoted from
-    the ``recent`` window, employee comments from the newest quarter."""
+    the ``recent`` window, employee comments from the unit's newest quarter that shows them."""
     keys = ["unit_id", "period", "group", "tone"]
-    newest = rows.loc[rows["group"] == "employee", "period"].max()
-    window = np.where(rows["group"] == "employee", rows["period"] == newest, rows["period"] == RECENT)
+    employee = rows["group"] == "employee"
+    newest = rows["period"].where(employee).groupby(rows["unit_id"]).transform("max")
+    window = np.where(employee, rows["period"] == newest, rows["period"] == RECENT)
     part = rows.loc[window & rows["opinion"].to_numpy() & (rows["score"].abs() > OPINION).to_numpy()]
     part = part.assign(tone=np.where(part["score"] > 0, "positive", "negative"), strength=part["score"].abs())
     part = part.sort_values(["strength", "moment"], ascending=False).drop_duplicates([*keys, "text"])

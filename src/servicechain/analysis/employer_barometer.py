@@ -25,7 +25,6 @@ import pandas as pd
 import sqlalchemy as sa
 from scipy import stats
 
-from servicechain.analysis.units import read_units
 from servicechain.stats import describe, wilson_interval
 from servicechain.store import schema
 from servicechain.store.bulk import read_frame
@@ -71,7 +70,8 @@ def _rows(reviews: pd.DataFrame, pairs: pd.DataFrame, engagement: pd.DataFrame) 
                        approve_share=("approve", "mean"),
                        **{name: (name, "mean") for name in SUBRATINGS})  # fmt: skip
     interval = describe(sums["n"].astype(float), sums["total"], sums["total_sq"])
-    out = sums.assign(rating=interval["mean"], ci_low=interval["ci_low"], ci_high=interval["ci_high"])
+    out = sums.assign(rating=interval["mean"], ci_low=interval["ci_low"].clip(lower=0.0, upper=5.0),
+                      ci_high=interval["ci_high"].clip(lower=0.0, upper=5.0))  # fmt: skip
     share = out["recommend_yes"] / out["recommend_n"].where(out["recommend_n"] > 0)
     low, high = wilson_interval(out["recommend_yes"], out["recommend_n"])
     out = out.assign(recommend_share=share, recommend_low=low, recommend_high=high)
@@ -128,12 +128,14 @@ def barometer(
     reviews = read_employer_reviews(store)
     if reviews.empty:
         return {"rows": [], "correlation": None}
+    recent = recent or sorted(set(reviews["period"]))[-4:]  # no other texts: the reviews' own quarters
     window = reviews.loc[reviews["period"].isin(recent)].assign(period=recent_label)
     rows = _rows(
         pd.concat([reviews, window], ignore_index=True), pairs, _engagement(scorecard, recent, recent_label)
     )
-    units = read_units(store)
-    locations = set(units.loc[units["unit_id"].isin(reviews["unit_id"]), "unit_id"].astype("int64"))
+    reviewed = pairs.loc[pairs["unit_id"].isin(reviews["unit_id"])]
+    above = set(reviewed.loc[reviewed["ancestor_id"] != reviewed["unit_id"], "ancestor_id"])
+    locations = set(reviewed["unit_id"]) - above  # reviewed units with no reviewed unit below them
     clean = rows.astype(object).where(rows.notna(), None)
     records = [
         {k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.items()}

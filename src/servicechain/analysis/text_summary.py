@@ -199,7 +199,8 @@ def _quotes(rows: pd.DataFrame, aspects_of: dict[int, list[str]]) -> list[dict[s
     return [
         {"unit_id": int(unit), "period": period, "group": group, "tone": tone, "source": source,
          "text": text, "language": language, "score": round(float(score), 3),
-         "date": pd.Timestamp(moment).date().isoformat(), "aspects": aspects_of.get(int(row), [])}
+         "date": None if group == "employee" else pd.Timestamp(moment).date().isoformat(),
+         "aspects": aspects_of.get(int(row), [])}
         for unit, period, group, tone, source, text, language, score, moment, row in zip(
             best["unit_id"], best["period"], best["group"], best["tone"], best["source"], short,
             best["language"], best["score"], best["moment"], best["row"], strict=True)
@@ -266,15 +267,21 @@ def text_document(
     }
     document: dict[str, Any] = {
         "aspects": labels, "periods": [], "recent": [], "summary": [], "aspect_rows": [], "themes": [],
-        "quotes": [], "texts": len(scored.texts), "comment_threshold": settings.comment_threshold,
+        "quotes": [], "texts": int((scored.texts["group"] != "employee").sum()),
+        "comment_threshold": settings.comment_threshold,
         "employer": {"rows": [], "correlation": None},
     }  # fmt: skip
-    if scored.texts.empty or units.empty:
+    quarter = scored.texts["period"].astype(str).str.fullmatch(r"\d{4}-Q[1-4]")
+    public = scored.texts.loc[quarter & (scored.texts["group"] != "employee"), "period"]
+    recent = sorted(set(public))[-RECENT_QUARTERS:]
+    if units.empty:
         return document
     pairs = ancestor_pairs(units)
+    document["employer"] = barometer(store, pairs, recent, RECENT, scorecard)
+    if scored.texts.empty:
+        return document
     roots = set(units.loc[units["parent_id"].isna(), "unit_id"].astype("int64"))
     periods = sorted(set(scored.texts["period"]))
-    recent = periods[-RECENT_QUARTERS:]
     texts = _windowed(scored.texts, recent)
     rows = texts.merge(pairs, on="unit_id").drop(columns="unit_id").rename(columns={"ancestor_id": "unit_id"})
     privacy = _Privacy(store, settings, units, pairs)
@@ -291,7 +298,6 @@ def text_document(
     quotable = shown.loc[~(shown["group"] == "employer") | _enough(shown, settings.comment_threshold)]
     allowed_keys = {key for key in privacy.reasons if privacy.allowed(*key)}
     document.update(
-        employer=barometer(store, pairs, recent, RECENT, scorecard),
         periods=periods,
         recent=recent,
         summary=_records(summary.drop(columns=["company_mean"])) + withheld,
@@ -303,6 +309,7 @@ def text_document(
 
 
 def _enough(rows: pd.DataFrame, threshold: int) -> pd.Series:
-    """Rows of (unit, period, group) cells holding at least ``threshold`` texts."""
-    size = rows.groupby(["unit_id", "period", "group"])["row"].transform("size")
+    """Rows of (unit, period, group) cells holding texts of at least ``threshold`` posts (an employer
+    review's pros and cons are one post)."""
+    size = rows.groupby(["unit_id", "period", "group"])["source_id"].transform("nunique")
     return size >= threshold

@@ -484,3 +484,76 @@ def test_the_demo_raises_votes_and_decides_ideas_once(fresh_org: Org) -> None:
     per_idea = sa.select(votes.c.idea_id, sa.func.count()).group_by(votes.c.idea_id)
     counted = select_rows(fresh_org.store, per_idea)
     assert sorted(n for _, n in counted) == sorted(len(seed[5]) for seed in SEEDS)
+
+
+def test_a_period_keeps_the_ideas_raised_on_those_days(org: Org) -> None:
+    """``since`` and ``until`` are days, both included (UTC): an idea raised at 23:00 on the last
+    day is in, one raised at 00:00 the day after is out; a period that ends before it starts is refused."""
+    day = datetime(2031, 4, 1)
+    before = org.idea("L-AMF", title="Net ervoor", now=day - timedelta(hours=1))
+    first = org.idea("L-AMF", title="Eerste uur", now=day)
+    last = org.idea("L-AMF", title="Laatste uur", now=day + timedelta(days=29, hours=23, minutes=59))
+    after = org.idea("L-AMF", title="Net erna", now=day + timedelta(days=30))
+    decide(org.store, first["id"], BOSS, status="planned", now=day + timedelta(days=2))
+    since, until = day.date(), (day + timedelta(days=29)).date()
+    listed = {i["id"] for i in list_ideas(org.store, unit_code="L-AMF", since=since, until=until)}
+    assert listed == {first["id"], last["id"]}
+    assert {i["id"] for i in list_ideas(org.store, since=until + timedelta(days=1))} >= {after["id"]}
+    assert before["id"] in {i["id"] for i in list_ideas(org.store, until=since - timedelta(days=1))}
+    summary = summarise(org.store, since=since, until=until, now=day + timedelta(days=90))
+    assert (summary["total"]["ideas"], summary["total"]["decided"]) == (2, 1)
+    assert summary["total"]["median_days_to_decision"] == pytest.approx(2.0)
+    assert (summary["since"], summary["until"]) == (since, until)
+    for call in (lambda: list_ideas(org.store, since=until, until=since),
+                 lambda: summarise(org.store, since=until, until=since)):  # fmt: skip
+        with pytest.raises(IdeaRefused) as refused:
+            call()
+        assert refused.value.message == ideas.BAD_PERIOD
+        assert str(refused.value) == "The period ends (2031-04-01) before it starts (2031-04-30)."
+
+
+def test_a_unit_whose_idea_waits_zero_days_still_comes_first(org: Org) -> None:
+    """An idea raised this very hour waits 0.0 days: its unit still has an undecided idea and comes
+    before a unit with none (0.0 once counted as "nothing waiting")."""
+    hour = datetime(2032, 2, 2, 9, 0)
+    org.idea("L-UTR", title="Net binnen", now=hour)
+    decided = org.idea("L-AMF", title="Al besloten", now=hour)
+    decide(org.store, decided["id"], BOSS, status="planned", now=hour)
+    summary = summarise(org.store, since=hour.date(), until=hour.date(), now=hour)
+    assert [row["unit_code"] for row in summary["units"]] == ["L-UTR", "L-AMF"]
+    assert summary["units"][0]["oldest_undecided_days"] == 0.0 and summary["units"][1]["undecided"] == 0
+
+
+def test_the_cli_summary_exports_csv_for_a_period(fresh_org: Org, tmp_path: Path) -> None:
+    """What an analyst scripts: the figures per unit of one quarter as CSV, and the quarter's ideas."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SERVICECHAIN_")}
+    env["SERVICECHAIN_DATABASE_URL"] = fresh_org.store.url
+    start = datetime(2026, 1, 1, 10, 0)
+    inside = fresh_org.idea("L-UTR", title="=In het kwartaal", now=start, anonymous=False)
+    decide(fresh_org.store, inside["id"], BOSS, status="done", now=start + timedelta(days=4))
+    fresh_org.idea("L-AMF", title="In het kwartaal, open", now=start + timedelta(days=10))
+    outside = fresh_org.idea("L-AMF", title="Daarna", now=start + timedelta(days=95))
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        fresh_org.store.engine.dispose()  # DuckDB: let the command open the file
+        command = [sys.executable, "-m", "servicechain.cli", "ideas", *args]
+        return subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                              check=False)  # fmt: skip
+
+    quarter = ("--since", "2026-01-01", "--until", "2026-03-31")
+    exported = run("summary", *quarter, "--format", "csv")
+    assert exported.returncode == 0, exported.stderr
+    rows = list(csv.DictReader(io.StringIO(exported.stdout)))
+    assert [row["unit_code"] for row in rows] == ["L-AMF", "L-UTR", ""] and rows[-1]["unit_name"] == "total"
+    utr, total = rows[1], rows[2]
+    assert (utr["ideas"], utr["done"], utr["decided"], utr["median_days_to_decision"]) == ("1", "1", "1", "4.0")
+    assert (total["ideas"], total["within_n"], total["within_count"]) == ("2", "2", "1")
+    low, high = proportion_confint(1, 2, method="wilson")
+    assert (float(total["within_ci_low"]), float(total["within_ci_high"])) == pytest.approx((low, high))
+    as_json = json.loads(run("summary", *quarter, "--json").stdout)
+    assert as_json["since"] == "2026-01-01" and as_json["total"]["ideas"] == 2
+    listed = [json.loads(line) for line in run("list", *quarter, "--format", "json").stdout.splitlines()]
+    assert outside["id"] not in {item["id"] for item in listed} and len(listed) == 2
+    backwards = run("summary", "--since", "2026-03-31", "--until", "2026-01-01")
+    assert backwards.returncode != 0 and "before it starts" in backwards.stdout + backwards.stderr
+    assert "Traceback" not in backwards.stdout + backwards.stderr

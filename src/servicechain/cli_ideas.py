@@ -27,6 +27,13 @@ COLUMNS = ("id", "unit_code", "kind", "title", "body", "author_email", "anonymou
            "decision_reason", "reward", "created_at", "status_changed_at", "decided_at",
            "decided_by")  # fmt: skip
 """The columns of ``ideas list --format csv`` (and the keys of ``--format json``)."""
+SUMMARY_COLUMNS = ("unit_code", "unit_name", "ideas", "new", "under_review", "planned", "done", "declined",
+                   "votes", "decided", "median_days_to_decision", "within_days", "within_n", "within_count",
+                   "within_share", "within_ci_low", "within_ci_high", "undecided", "oldest_undecided_id",
+                   "oldest_undecided_days")  # fmt: skip
+"""The columns of ``ideas summary --format csv``: one row per unit, then the total (no unit code)."""
+DAY = ["%Y-%m-%d"]
+"""The day format of ``--since`` and ``--until``."""
 
 
 def _who(given: str | None) -> str:
@@ -46,6 +53,10 @@ def _format(given: str) -> str:
     return given
 
 
+def _day(value: datetime | None) -> date | None:
+    return None if value is None else value.date()
+
+
 def _days(value: float | None) -> str:
     return "" if value is None else f"{value:.1f}"
 
@@ -59,6 +70,14 @@ def list_command(
     ] = "all",
     kind: Annotated[str | None, typer.Option(help="friction or rule.")] = None,
     sort: Annotated[str, typer.Option(help="votes (most first) or newest.")] = "votes",
+    since: Annotated[
+        datetime | None,
+        typer.Option(formats=DAY, help="Only ideas raised on or after this day (YYYY-MM-DD, UTC)."),
+    ] = None,
+    until: Annotated[
+        datetime | None,
+        typer.Option(formats=DAY, help="Only ideas raised on or before this day (YYYY-MM-DD, UTC)."),
+    ] = None,
     output: Annotated[
         str, typer.Option("--format", help="table, csv or json (one object a line).")
     ] = "table",
@@ -70,7 +89,8 @@ def list_command(
 
     with _user_errors():
         output = _format(output)
-        found = list_ideas(_open(), status=status, kind=kind, unit_code=unit, sort=sort)
+        found = list_ideas(_open(), status=status, kind=kind, unit_code=unit, sort=sort, since=_day(since),
+                           until=_day(until))  # fmt: skip
     rows = [{key: _text(idea[key]) for key in COLUMNS} for idea in found]
     if output == "json":
         for row in rows:
@@ -93,17 +113,46 @@ def list_command(
 @ideas_app.command("summary")
 def summary_command(
     unit: Annotated[str | None, typer.Option(help="Only this unit and the units below it (code).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
+    since: Annotated[
+        datetime | None,
+        typer.Option(formats=DAY, help="Only ideas raised on or after this day (YYYY-MM-DD, UTC)."),
+    ] = None,
+    until: Annotated[
+        datetime | None,
+        typer.Option(formats=DAY, help="Only ideas raised on or before this day (YYYY-MM-DD, UTC)."),
+    ] = None,
+    output: Annotated[
+        str, typer.Option("--format", help="table, csv (one row per unit, then the total) or json.")
+    ] = "table",
+    as_json: Annotated[bool, typer.Option("--json", help="The same as --format json.")] = False,
 ) -> None:
     """Per unit: ideas by status, votes, median days to decision and the share decided within 30 days
-    (with n), the unit whose oldest undecided idea waits longest first."""
+    (with n and its 95% Wilson interval), the unit whose oldest undecided idea waits longest first.
+
+    --since and --until keep the ideas raised in that period (both days included), e.g. a quarter:
+    --since 2026-01-01 --until 2026-03-31."""
     from servicechain.act.ideas_summary import summarise
 
     with _user_errors():
-        summary = summarise(_open(), unit_code=unit)
-    if as_json:
-        typer.echo(json.dumps(summary | {"as_of": summary["as_of"].isoformat()}))
-        return
+        output = _format("json" if as_json else output)
+        summary = summarise(_open(), unit_code=unit, since=_day(since), until=_day(until))
+    if output == "json":
+        typer.echo(json.dumps({key: _text(value) for key, value in summary.items()}, ensure_ascii=False))
+    elif output == "csv":
+        _summary_csv(summary)
+    else:
+        _summary_table(summary)
+
+
+def _summary_csv(summary: dict[str, Any]) -> None:
+    writer = csv.DictWriter(sys.stdout, fieldnames=SUMMARY_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in [*summary["units"], {"unit_code": "", "unit_name": "total"} | summary["total"]]:
+        flat = row | row["by_status"]
+        writer.writerow({key: spreadsheet_safe(flat[key]) for key in SUMMARY_COLUMNS})
+
+
+def _summary_table(summary: dict[str, Any]) -> None:
     table = Table("unit", "ideas", "new", "review", "planned", "done", "declined", "votes",
                   "median days (n)", "≤30 days (n)", "oldest undecided", title="Ideas per unit")  # fmt: skip
     for row in [*summary["units"], {"unit_code": "total"} | summary["total"]]:
@@ -116,6 +165,8 @@ def summary_command(
             else f"{_days(row['oldest_undecided_days'])} d (idea {row['oldest_undecided_id']})",
         )  # fmt: skip
     console.print(table)
+    if not summary["units"]:
+        console.print("no ideas", style="dim")
 
 
 @ideas_app.command("decide")

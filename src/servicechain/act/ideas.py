@@ -32,7 +32,7 @@ import hashlib
 import hmac
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -82,9 +82,10 @@ TOO_FEW = (
     "Fewer than {threshold} people work at {unit}, so an anonymous idea could be traced to you: "
     "raise it with your name instead."
 )
+BAD_PERIOD = "The period ends ({until}) before it starts ({since})."
 MESSAGES = (UNKNOWN_IDEA, UNKNOWN_UNIT, BAD_KIND, EMPTY_TITLE, LONG_BODY, CONTROL_TITLE, CONTROL_TEXT,
             BAD_STATUS, BAD_FILTER, BAD_SORT, NEED_REASON, LONG_REASON, LONG_REWARD, OWN_IDEA,
-            NO_VOTES, TOO_FEW)  # fmt: skip
+            NO_VOTES, TOO_FEW, BAD_PERIOD)  # fmt: skip
 FIELDS = {"body": "description", "reason": "reason", "reward": "reward"}
 """The ``{field}`` of :data:`CONTROL_TEXT` per argument."""
 
@@ -380,6 +381,19 @@ def unit_path(store: Store, code: str, path: str | None = None) -> str:
     return str(found)
 
 
+def raised_between(query: sa.Select, since: date | None, until: date | None) -> sa.Select:  # type: ignore[type-arg]
+    """``query`` kept to the ideas raised from day ``since`` to day ``until`` (both included, UTC;
+    None: no limit); refused when ``until`` lies before ``since``."""
+    if since is not None and until is not None and until < since:
+        raise IdeaRefused(BAD_PERIOD, since=since.isoformat(), until=until.isoformat())
+    created = schema.idea.c.created_at
+    if since is not None:
+        query = query.where(created >= datetime.combine(since, datetime.min.time()))
+    if until is not None:
+        query = query.where(created < datetime.combine(until + timedelta(days=1), datetime.min.time()))
+    return query
+
+
 def list_ideas(
     store: Store,
     *,
@@ -389,10 +403,13 @@ def list_ideas(
     kind: str | None = None,
     unit_code: str | None = None,
     sort: str = "votes",
+    since: date | None = None,
+    until: date | None = None,
 ) -> list[dict[str, Any]]:
     """The ideas below ``path`` (None: all), most votes first (``sort="votes"``, ties newest first)
     or newest first; ``status`` one of :data:`FILTERS`, ``kind`` one of :data:`KINDS`,
-    ``unit_code`` that unit's subtree (IdeaRefused when it is not below ``path``)."""
+    ``unit_code`` that unit's subtree (IdeaRefused when it is not below ``path``), raised from
+    ``since`` to ``until`` (days, both included)."""
     if status not in FILTERS:
         raise IdeaRefused(BAD_FILTER, status=status)
     if kind is not None and kind not in KINDS:
@@ -410,6 +427,7 @@ def list_ideas(
         query = query.where(idea.c.status == status)
     if kind is not None:
         query = query.where(idea.c.kind == kind)
+    query = raised_between(query, since, until)
     newest = (idea.c.created_at.desc(), idea.c.id.desc())
     order = newest if sort == "newest" else (sa.desc("votes"), *newest)
     with store.engine.connect() as connection:

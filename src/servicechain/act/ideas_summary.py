@@ -8,19 +8,22 @@ became planned, done or declined). Two numbers describe it, each with its n:
 - the **share decided within 30 days** of the ideas raised at least 30 days ago (each had the
   full 30 days, so waiting ideas count against it), with its 95% Wilson interval
   (:func:`servicechain.stats.summary.wilson_interval`; Wilson 1927).
+
+``since`` and ``until`` keep the ideas raised on those days (both included), so an analyst can
+compare quarters: an idea counts in the period it was raised, whenever it was decided.
 """
 
 from __future__ import annotations
 
 import statistics
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
 from servicechain.accounts.audit import now as utc_now
-from servicechain.act.ideas import STATUSES, unit_path
+from servicechain.act.ideas import STATUSES, raised_between, unit_path
 from servicechain.stats.summary import wilson_interval
 from servicechain.store import Store, schema
 
@@ -29,7 +32,9 @@ UNDECIDED = ("new", "under_review")
 DAY = 86_400.0
 
 
-def _rows(store: Store, path: str | None) -> list[sa.Row]:  # type: ignore[type-arg]
+def _rows(
+    store: Store, path: str | None, since: date | None = None, until: date | None = None
+) -> list[sa.Row]:  # type: ignore[type-arg]
     idea, unit, votes = schema.idea, schema.org_unit, schema.idea_vote
     counts = sa.select(votes.c.idea_id, sa.func.count().label("votes")).group_by(votes.c.idea_id).subquery()
     query = (
@@ -42,6 +47,7 @@ def _rows(store: Store, path: str | None) -> list[sa.Row]:  # type: ignore[type-
     )  # fmt: skip
     if path is not None:
         query = query.where(unit.c.path.startswith(path, autoescape=True))
+    query = raised_between(query, since, until)
     with store.engine.connect() as connection:
         return list(connection.execute(query))
 
@@ -77,14 +83,22 @@ def _figures(rows: list[sa.Row], now: datetime) -> dict[str, Any]:  # type: igno
 
 
 def summarise(
-    store: Store, *, path: str | None = None, unit_code: str | None = None, now: datetime | None = None
+    store: Store,
+    *,
+    path: str | None = None,
+    unit_code: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
-    """``{"units": [...], "total": {...}}`` for the ideas below ``path`` (None: all), or below
-    ``unit_code`` (IdeaRefused when outside ``path``): per unit of the ideas (code, name and the
-    figures of :func:`_figures`), the unit whose oldest undecided idea waits longest first."""
+    """``{"units": [...], "total": {...}, "as_of", "since", "until"}`` for the ideas below ``path``
+    (None: all), or below ``unit_code`` (IdeaRefused when outside ``path``), raised from
+    ``since`` to ``until`` (see :func:`~servicechain.act.ideas.raised_between`): per unit of the
+    ideas (code, name and the figures of :func:`_figures`), the unit whose oldest undecided idea
+    waits longest first."""
     moment = now or utc_now()
     below = unit_path(store, unit_code, path) if unit_code else path
-    rows = _rows(store, below)
+    rows = _rows(store, below, since, until)
     groups: dict[tuple[str, str], list[sa.Row]] = {}  # type: ignore[type-arg]
     for row in rows:
         groups.setdefault((str(row.code), str(row.name)), []).append(row)
@@ -92,5 +106,12 @@ def summarise(
         {"unit_code": code, "unit_name": name} | _figures(found, moment)
         for (code, name), found in groups.items()
     ]
-    units.sort(key=lambda unit: (-(unit["oldest_undecided_days"] or -1.0), unit["unit_code"]))
-    return {"units": units, "total": _figures(rows, moment), "as_of": moment}
+    units.sort(key=_longest_wait_first)
+    return {"units": units, "total": _figures(rows, moment), "as_of": moment, "since": since, "until": until}
+
+
+def _longest_wait_first(unit: dict[str, Any]) -> tuple[int, float, str]:
+    """Units with an undecided idea first (the longest wait first, also a wait of 0.0 days), then
+    the rest, by code."""
+    days = unit["oldest_undecided_days"]
+    return (1, 0.0, unit["unit_code"]) if days is None else (0, -days, unit["unit_code"])

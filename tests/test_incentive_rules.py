@@ -3,9 +3,11 @@ computation, and one small store with fixed numbers worked out by hand, on both 
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -407,3 +409,110 @@ def test_the_csv_export_does_not_let_a_spreadsheet_run_a_cell() -> None:
     assert [written[key] for key in numbers] == ["-0.25", "-3", "-2", "false"], "numbers stay numbers"
     given = (-1, -0.5, None, True, "-1", "a-b", "", "\rx")
     assert [spreadsheet_safe(value) for value in given] == [-1, -0.5, None, True, "'-1", "a-b", "", "'\rx"]
+
+
+# ------------------------------------------------- the period before, the manager who left, the basis
+
+
+def add_period(store: Store, period: str, means: dict[str, float]) -> None:
+    """Results of the five locations (n = 25, se 0.1) and the company in another period of snapshot 7;
+    the stored shrunk values are left empty (recomputed)."""
+    base = {"snapshot_id": 7, "period": period, "measure": "ce_index", "source": "customer",
+            "suppressed": False, "shrunk": None}  # fmt: skip
+    rows = [base | {"unit_id": 1, "level": "company", "n": 125, "mean": 4.05, "se": 0.045}]
+    rows += [
+        base | {"unit_id": number, "level": "location", "n": 25, "mean": means[code], "se": 0.1}
+        for number, code in enumerate(MEANS, start=3)
+    ]
+    with store.transaction() as connection:
+        connection.execute(schema.result_scorecard.insert(), rows)
+
+
+def test_a_changed_decision_names_the_period_before(store: Store) -> None:
+    """L-A (clearly below now) was clearly above in 2025-Q4: the explanation says what it was then, and
+    so does the export; L-C (within noise now) was clearly below then and is eligible now; L-E (met
+    both times) has no change to report."""
+    fill_store(store)
+    add_period(store, "2025-Q4", {"L-A": 4.6, "L-B": 3.9, "L-C": 3.5, "L-D": 4.1, "L-E": 4.4})
+    evaluation = evaluate(store, threshold_rule(), PERIOD)
+    assert evaluation.previous_period == "2025-Q4"
+    found = {v.unit_code: v for v in evaluation.verdicts}
+    assert found["L-A"].previous is not None and found["L-A"].previous.outcome == "met"
+    assert found["L-A"].changed and found["L-A"].outcome == "not_met"
+    assert explain(found["L-A"], evaluation).endswith(
+        "the shortfall is not chance: not eligible. In 2025-Q4 it was: eligible."
+    )
+    assert found["L-C"].previous.outcome == "not_met" and found["L-C"].changed  # type: ignore[union-attr]
+    assert explain(found["L-C"], evaluation).endswith("In 2025-Q4 it was: not eligible.")
+    assert not found["L-E"].changed and "In 2025-Q4" not in explain(found["L-E"], evaluation)
+    assert found["L-F"].previous is not None and found["L-F"].previous.outcome == "not_assessed"
+    assert not found["L-F"].changed, "benefit of the doubt both times: the same decision"
+    rows = {row["unit_code"]: row for row in export_rows([evaluation])}
+    assert (rows["L-A"]["previous_period"], rows["L-A"]["previous_outcome"], rows["L-A"]["changed"]) == (
+        "2025-Q4",
+        "met",
+        True,
+    )
+    assert rows["L-E"]["changed"] is False
+    first = evaluate(store, threshold_rule(), "2025-Q4")
+    assert first.previous_period is None and all(v.previous is None for v in first.verdicts)
+    assert {row["changed"] for row in export_rows([first])} == {None}, "nothing to compare with"
+
+
+def test_a_bonus_share_that_fell_says_what_it_was(store: Store) -> None:
+    fill_store(store)
+    add_period(store, "2025-Q4", {"L-A": 4.6, "L-B": 3.9, "L-C": 3.5, "L-D": 4.1, "L-E": 4.4})
+    evaluation = evaluate(store, bonus_rule(), PERIOD)
+    found = {v.unit_code: v for v in evaluation.verdicts}
+    assert found["L-B"].previous is not None and found["L-B"].changed
+    text = explain(found["L-B"], evaluation)
+    assert text.endswith(f"18% of the bonus potential. In 2025-Q4 it was: {explain_decision(found['L-B'])}.")
+
+
+def explain_decision(verdict: object) -> str:
+    previous = verdict.previous  # type: ignore[attr-defined]
+    full = previous.attainment >= 1.0
+    share = f"{round(100 * previous.payout)}% of the bonus potential"
+    return f"full attainment, {share}" if full else share
+
+
+def test_the_manager_who_left_is_named_as_such(store: Store) -> None:
+    fill_store(store)
+    with store.transaction() as connection:
+        connection.execute(
+            sa.update(schema.employee).where(schema.employee.c.code == "E5").values(left_on=date(2026, 2, 15))
+        )
+    evaluation = evaluate(store, threshold_rule())
+    found = {v.unit_code: v for v in evaluation.verdicts}
+    assert found["L-C"].manager_left_on == date(2026, 2, 15)
+    assert explain(found["L-C"], evaluation).startswith(
+        "Winkel C (manager Voor5 Achter5, left on 2026-02-15):"
+    )
+    row = next(row for row in export_rows([evaluation]) if row["unit_code"] == "L-C")
+    assert next(csv.DictReader(io.StringIO(to_csv([row]))))["manager_left_on"] == "2026-02-15"
+
+
+def test_a_running_quarter_is_provisional_and_the_export_names_its_basis(store: Store) -> None:
+    fill_store(store)
+    running = evaluate(store, bonus_rule(), PERIOD, today=date(2026, 3, 10))
+    assert running.ended is False
+    provisional = "Provisional: 2026-Q1 has not ended yet."
+    assert all(explain(v, running).endswith(provisional) for v in running.verdicts)
+    ended = evaluate(store, bonus_rule(), today=date(2026, 4, 1))
+    assert ended.ended is True and not any("Provisional" in explain(v, ended) for v in ended.verdicts)
+    written = {
+        row["unit_code"]: row for row in csv.DictReader(io.StringIO(to_csv(export_rows([running, ended]))))
+    }
+    assert list(next(iter(written.values())))[-11:] == [
+        "manager_left_on", "floor", "weight", "min_n", "below_min_n", "period_ended", "previous_period",
+        "previous_outcome", "changed", "snapshot_id", "results_built_at"]  # fmt: skip
+    row = written["L-B"]
+    assert (row["floor"], row["weight"], row["min_n"], row["below_min_n"]) == (
+        "3.85",
+        "0.333333",
+        "20",
+        "benefit_of_doubt",
+    )
+    assert (row["snapshot_id"], row["results_built_at"]) == ("7", "2026-04-02T00:00:00")
+    rows = list(csv.DictReader(io.StringIO(to_csv(export_rows([running, ended])))))
+    assert [row["period_ended"] for row in rows] == ["false"] * 6 + ["true"] * 6

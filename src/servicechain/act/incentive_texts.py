@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable
+from datetime import date, datetime
 from typing import Any
 
 from servicechain.act.incentives import Evaluation, UnitVerdict
@@ -19,6 +20,7 @@ from servicechain.formats import format_number, spreadsheet_safe
 Translate = Callable[..., str]
 
 MANAGER = "manager {name}"
+MANAGER_LEFT = "manager {name}, left on {date}"
 NO_MANAGER = "no manager on record"
 HEAD = "{unit} ({who}): {measure}, shrunk {value} ({level}% interval {low}–{high}, n = {n})"
 HEAD_FEW = "{unit} ({who}): {measure}, only {n} answers in {period}, fewer than the rule's minimum of {min_n}"
@@ -51,8 +53,13 @@ FULL = "full attainment, {payout} of the bonus potential"
 COUNTS_ELIGIBLE = "counts as eligible (benefit of the doubt)"
 COUNTS_FULL = "counts as full attainment (benefit of the doubt), {payout} of the bonus potential"
 HELD = "held: HR decides"
+CHANGED = "{sentence} In {period} it was: {decision}."
+PROVISIONAL = "{sentence} Provisional: {period} has not ended yet."
 MESSAGES = (
     MANAGER,
+    MANAGER_LEFT,
+    CHANGED,
+    PROVISIONAL,
     NO_MANAGER,
     HEAD,
     HEAD_FEW,
@@ -98,8 +105,22 @@ EXPORT_COLUMNS = [
     "attainment",
     "payout_share",
     "explanation",
+    "manager_left_on",
+    "floor",
+    "weight",
+    "min_n",
+    "below_min_n",
+    "period_ended",
+    "previous_period",
+    "previous_outcome",
+    "changed",
+    "snapshot_id",
+    "results_built_at",
 ]
-"""The HR export's columns: one row per unit (manager) and rule; numbers with a decimal point."""
+"""The HR export's columns: one row per unit (manager) and rule; numbers with a decimal point. The
+columns after ``explanation`` came later (a script that reads columns by position keeps working):
+the basis of the decision (floor, weight, min_n, the snapshot and when it was built), whether the
+period has ended, and the previous period's outcome."""
 
 
 def english(message: str, **values: Any) -> str:
@@ -115,13 +136,35 @@ def explain(
     verdict: UnitVerdict, evaluation: Evaluation, language: str = "en", translate: Translate = english
 ) -> str:
     """One sentence: the unit, its manager, the value with its interval and n, what it was compared
-    with, and the outcome with why (in ``language``, through ``translate``)."""
+    with, and the outcome with why (in ``language``, through ``translate``); then, when the decision
+    differs from the period before, what it was then, and whether the period is still running."""
+    _ = translate
+    sentence = _sentence(verdict, evaluation, language, translate)
+    if verdict.changed:
+        assert verdict.previous is not None
+        sentence = _(
+            CHANGED,
+            sentence=sentence,
+            period=verdict.previous.period,
+            decision=_decision(verdict.previous, evaluation, language, translate),
+        )
+    if not evaluation.ended:
+        sentence = _(PROVISIONAL, sentence=sentence, period=evaluation.period)
+    return sentence
+
+
+def _sentence(verdict: UnitVerdict, evaluation: Evaluation, language: str, translate: Translate) -> str:
     rule, _ = evaluation.rule, translate
 
     def number(value: float | None) -> str:
         return format_number(value, language, 2)
 
-    who = _(MANAGER, name=verdict.manager) if verdict.manager else _(NO_MANAGER)
+    if not verdict.manager:
+        who = _(NO_MANAGER)
+    elif verdict.manager_left_on is not None:
+        who = _(MANAGER_LEFT, name=verdict.manager, date=verdict.manager_left_on.isoformat())
+    else:
+        who = _(MANAGER, name=verdict.manager)
     measure = str(evaluation.measure.get(language) or evaluation.measure.get("en") or rule.measure)
     names = {"unit": verdict.unit_name, "who": who, "measure": measure, "period": verdict.period}
     decision = _decision(verdict, evaluation, language, translate)
@@ -205,6 +248,17 @@ def export_rows(
                     "attainment": verdict.attainment,
                     "payout_share": verdict.payout,
                     "explanation": explain(verdict, evaluation, language, translate),
+                    "manager_left_on": verdict.manager_left_on,
+                    "floor": rule.floor,
+                    "weight": rule.weight,
+                    "min_n": rule.min_n,
+                    "below_min_n": rule.below_min_n,
+                    "period_ended": evaluation.ended,
+                    "previous_period": None if verdict.previous is None else verdict.previous.period,
+                    "previous_outcome": None if verdict.previous is None else verdict.previous.outcome,
+                    "changed": verdict.changed if verdict.previous is not None else None,
+                    "snapshot_id": evaluation.snapshot_id,
+                    "results_built_at": evaluation.built_at,
                 }
             )
     return rows
@@ -226,6 +280,10 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.replace(microsecond=0).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, float):
         return f"{value:.6g}" if abs(value) < 1e6 else f"{value:.0f}"
     if isinstance(value, str):

@@ -28,8 +28,8 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
@@ -39,7 +39,7 @@ from scipy import stats
 
 from servicechain.accounts.audit import now as utc_now
 from servicechain.act.incentive_rules import IncentiveRule
-from servicechain.analysis.snapshot import latest_snapshot, read_document
+from servicechain.analysis.snapshot import SnapshotInfo, latest_snapshot, read_document
 from servicechain.errors import Refused
 from servicechain.stats.shrinkage import dersimonian_laird
 from servicechain.store import Store, schema
@@ -103,12 +103,28 @@ class UnitVerdict:
     eligible: bool | None = None
     attainment: float | None = None
     payout: float | None = None
+    manager_left_on: date | None = None
+    previous: UnitVerdict | None = None
+    """The same unit's verdict in the period before (None: no such period, or no results then)."""
 
     @property
     def manager(self) -> str | None:
         """The manager's name (first and last), or None when the unit has none on record."""
         parts = [part for part in (self.manager_first_name, self.manager_last_name) if part]
         return " ".join(parts) or self.manager_code
+
+    @property
+    def decision(self) -> bool | float | None:
+        """What the person gets: eligibility (threshold rules) or the payout share rounded to 4
+        decimals (bonus rules); None when held for HR."""
+        if self.eligible is not None:
+            return self.eligible
+        return None if self.payout is None else round(self.payout, 4)
+
+    @property
+    def changed(self) -> bool:
+        """True when the decision differs from the previous period's (both judged or counted)."""
+        return self.previous is not None and self.previous.decision != self.decision
 
 
 @dataclass(frozen=True)
@@ -123,6 +139,12 @@ class Evaluation:
     reference: float | None
     reference_n: int | None
     verdicts: list[UnitVerdict] = field(default_factory=list)
+    ended: bool = True
+    """False while the period (a quarter) is still running: the outcome is provisional."""
+    snapshot_id: int | None = None
+    built_at: datetime | None = None
+    """The results snapshot the verdicts come from, and when it was built (the basis for HR)."""
+    previous_period: str | None = None
 
     def counts(self) -> dict[str, int]:
         """How many units got each outcome."""
@@ -281,6 +303,11 @@ def _not_assessed(rule: IncentiveRule, reason: str) -> dict[str, Any]:
 def measure_entry(store: Store, rule: IncentiveRule) -> tuple[int, dict[str, Any]]:
     """The newest snapshot's id and the catalogue entry of the rule's measure; IncentiveRefused
     when there are no results or the measure cannot carry a rule."""
+    info, entry = _snapshot_and_measure(store, rule)
+    return info.id, entry
+
+
+def _snapshot_and_measure(store: Store, rule: IncentiveRule) -> tuple[SnapshotInfo, dict[str, Any]]:
     info = latest_snapshot(store)
     if info is None:
         raise IncentiveRefused(NO_RESULTS)
@@ -292,7 +319,7 @@ def measure_entry(store: Store, rule: IncentiveRule) -> tuple[int, dict[str, Any
         raise IncentiveRefused(NOT_A_SCORE, rule=rule.key, measure=rule.measure)
     if not entry.get("higher_is_better", True):
         raise IncentiveRefused(LOWER_BETTER, rule=rule.key, measure=rule.measure)
-    return info.id, dict(entry)
+    return info, dict(entry)
 
 
 def _units(store: Store, level: str) -> tuple[pd.DataFrame, int | None]:
@@ -307,6 +334,7 @@ def _units(store: Store, level: str) -> tuple[pd.DataFrame, int | None]:
             unit.c.manager_employee_code.label("manager_code"),
             person.c.first_name.label("manager_first_name"),
             person.c.last_name.label("manager_last_name"),
+            person.c.left_on.label("manager_left_on"),
         )
         .select_from(unit.outerjoin(person, person.c.code == unit.c.manager_employee_code))
         .where(unit.c.kind == level)
@@ -361,19 +389,27 @@ def _runs_on(period: str, today: date) -> bool:
 
 
 def evaluate(
-    store: Store, rule: IncentiveRule, period: str | None = None, *, path: str | None = None
+    store: Store,
+    rule: IncentiveRule,
+    period: str | None = None,
+    *,
+    path: str | None = None,
+    today: date | None = None,
 ) -> Evaluation:
     """The rule for ``period`` (None: the newest ended period with results of its measure, see
     :func:`default_period`) for the units below ``path`` (None: all); the threshold is always the
-    whole company's."""
-    snapshot_id, entry = measure_entry(store, rule)
+    whole company's. Each verdict carries the unit's verdict in the period before (``previous``),
+    so a change of outcome is shown and explained; ``ended`` is False for a quarter still running
+    on ``today`` (default: now)."""
+    info, entry = _snapshot_and_measure(store, rule)
     units, root = _units(store, rule.level)
     if units.empty:
         raise IncentiveRefused(UNKNOWN_LEVEL, rule=rule.key, level=rule.level)
-    scores = _scores(store, snapshot_id, rule, root)
+    scores = _scores(store, info.id, rule, root)
     peers = scores[(scores["level"] == rule.level) & scores["mean"].notna()]
     periods = sorted(set(peers["period"]))
-    period = period or default_period(periods)
+    today = today or utc_now().date()
+    period = period or default_period(periods, today)
     if period is None or period not in periods:
         raise IncentiveRefused(
             UNKNOWN_PERIOD,
@@ -381,27 +417,55 @@ def evaluate(
             period=period or "–",
             known=", ".join(periods[-8:]) or "none yet",
         )
-    group = scores[(scores["level"] == rule.level) & (scores["period"] == period)].reset_index(drop=True)
-    group = pd.concat(
-        [
-            group,
-            shrunk_intervals(group["n"], group["mean"], group["se"], group["shrunk"], rule.confidence).drop(
-                columns="shrunk"
-            ),
-        ],
-        axis=1,
-    )
-    lowest, highest = entry.get("scale_min"), entry.get("scale_max")  # an interval stays on the scale
-    group["low"], group["high"] = group["low"].clip(lower=lowest), group["high"].clip(upper=highest)
-    reference, reference_n = _reference(scores, rule, root, period)
     if path is not None:
         units = units[units["path"].str.startswith(path)]
-    merged = units.merge(group, on="unit_id", how="left")
-    verdicts = [_verdict(row, rule, period, reference) for row in merged.to_dict("records")]
+    reference, reference_n = _reference(scores, rule, root, period)
+    verdicts = _judge_period(scores, units, rule, entry, period, reference)
+    before = periods[periods.index(period) - 1] if periods.index(period) > 0 else None
+    if before is not None:
+        try:
+            earlier = _judge_period(
+                scores, units, rule, entry, before, _reference(scores, rule, root, before)[0]
+            )
+        except IncentiveRefused:  # no company value then: nothing to compare with
+            before, earlier = None, []
+        previous = {verdict.unit_id: verdict for verdict in earlier}
+        verdicts = [replace(verdict, previous=previous.get(verdict.unit_id)) for verdict in verdicts]
     verdicts.sort(
         key=lambda v: (v.outcome == "not_assessed", v.shrunk is None, -(v.shrunk or 0.0), v.unit_code)
     )
-    return Evaluation(rule, period, periods, entry, reference, reference_n, verdicts)
+    return Evaluation(
+        rule,
+        period,
+        periods,
+        entry,
+        reference,
+        reference_n,
+        verdicts,
+        ended=not _runs_on(period, today),
+        snapshot_id=info.id,
+        built_at=info.built_at,
+        previous_period=before,
+    )
+
+
+def _judge_period(
+    scores: pd.DataFrame,
+    units: pd.DataFrame,
+    rule: IncentiveRule,
+    entry: dict[str, Any],
+    period: str,
+    reference: float | None,
+) -> list[UnitVerdict]:
+    """Every unit of ``units`` judged in ``period``; the intervals come from the whole peer group
+    (all units of the level, not only those below the caller's path)."""
+    group = scores[(scores["level"] == rule.level) & (scores["period"] == period)].reset_index(drop=True)
+    intervals = shrunk_intervals(group["n"], group["mean"], group["se"], group["shrunk"], rule.confidence)
+    group = pd.concat([group.drop(columns="shrunk"), intervals], axis=1)  # the stored value, else recomputed
+    lowest, highest = entry.get("scale_min"), entry.get("scale_max")  # an interval stays on the scale
+    group["low"], group["high"] = group["low"].clip(lower=lowest), group["high"].clip(upper=highest)
+    merged = units.merge(group, on="unit_id", how="left")
+    return [_verdict(row, rule, period, reference) for row in merged.to_dict("records")]
 
 
 def _reference(
@@ -440,4 +504,13 @@ def _verdict(row: dict[Any, Any], rule: IncentiveRule, period: str, reference: f
         low,
         high,
         **decided,
+        manager_left_on=_day(row.get("manager_left_on")),
     )
+
+
+def _day(value: Any) -> date | None:
+    if value is None or (not isinstance(value, date) and pd.isna(value)):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    return value if isinstance(value, date) else pd.Timestamp(value).date()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import sqlalchemy as sa
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import JSONResponse, Response
 
@@ -19,7 +20,8 @@ from servicechain.accounts.roles import sees_everything
 from servicechain.act import incentive_texts as texts
 from servicechain.act import incentives
 from servicechain.act.incentive_rules import IncentiveRule, load_rules, rule_of
-from servicechain.web.access import require_whole_organisation
+from servicechain.store import schema
+from servicechain.web.access import NotFound, require_whole_organisation
 from servicechain.web.i18n import N_, translator
 from servicechain.web.render import render
 from servicechain.web.scoped import scores_caller
@@ -53,6 +55,9 @@ MESSAGES = {
 }
 SENTENCES = (  # the explanation's parts (act/incentive_texts.py), for the Dutch catalogue
     N_("manager {name}"),
+    N_("manager {name}, left on {date}"),
+    N_("{sentence} In {period} it was: {decision}."),
+    N_("{sentence} Provisional: {period} has not ended yet."),
     N_("no manager on record"),
     N_("{unit} ({who}): {measure}, shrunk {value} ({level}% interval {low}–{high}, n = {n})"),
     N_("{unit} ({who}): {measure}, only {n} answers in {period}, fewer than the rule's minimum of {min_n}"),
@@ -95,8 +100,14 @@ OUTCOME_NAMES = {
     "not_assessed": N_("Not assessed"),
 }
 KIND_NAMES = {"threshold": N_("Eligibility"), "bonus_share": N_("Bonus share")}
-PeriodQuery = Annotated[str | None, Query(max_length=16, description="e.g. 2026-Q3 (default: the newest)")]
+PeriodQuery = Annotated[
+    str | None, Query(max_length=16, description="e.g. 2026-Q3 (default: the newest period that has ended)")
+]
 RuleQuery = Annotated[str | None, Query(max_length=64, description="A rule's key (default: every rule)")]
+UnitQuery = Annotated[
+    str | None,
+    Query(max_length=64, description="One unit's code: its manager's outcome (default: every unit)"),
+]
 LangQuery = Annotated[str | None, Query(pattern="^(nl|en)$", description="Language of the explanations")]
 
 
@@ -113,6 +124,17 @@ def _rules(request: Request) -> list[IncentiveRule]:
     return request.app.state.incentive_rules  # type: ignore[no-any-return]
 
 
+def unit_path(request: Request, path: str | None, code: str | None) -> str | None:
+    """The path to evaluate: the caller's subtree ``path``, or the unit ``code`` within it (one
+    person's outcome); NotFound (404) for a unit that is unknown or outside the subtree."""
+    if code is None or code == "":
+        return path
+    unit = schema.org_unit
+    with store_of(request).engine.connect() as connection:
+        found = connection.execute(sa.select(unit.c.path).where(unit.c.code == code)).scalar()
+    if found is None or (path is not None and not str(found).startswith(path)):
+        raise NotFound(N_("There is no unit {code} among your units."), code=code)
+    return str(found)
 
 
 def _message(request: Request, error: incentives.IncentiveRefused) -> str:
@@ -163,11 +185,22 @@ def verdict_json(
         "interval_low": verdict.low,
         "interval_high": verdict.high,
         "outcome": verdict.outcome,
+        "manager_left_on": None if verdict.manager_left_on is None else verdict.manager_left_on.isoformat(),
         "outcome_text": _(OUTCOME_NAMES[verdict.outcome]),
         "reason": verdict.reason,
         "eligible": verdict.eligible,
         "attainment": verdict.attainment,
         "payout_share": verdict.payout,
+        "previous": None
+        if verdict.previous is None
+        else {
+            "period": verdict.previous.period,
+            "outcome": verdict.previous.outcome,
+            "outcome_text": _(OUTCOME_NAMES[verdict.previous.outcome]),
+            "eligible": verdict.previous.eligible,
+            "payout_share": verdict.previous.payout,
+        },
+        "changed": verdict.changed,
         "explanation": texts.explain(verdict, evaluation, language, _),
     }
 
@@ -196,7 +229,11 @@ def evaluation_json(evaluation: incentives.Evaluation, language: str) -> dict[st
     return {
         "rule": rule_json(evaluation.rule, language),
         "period": evaluation.period,
+        "period_ended": evaluation.ended,
+        "previous_period": evaluation.previous_period,
         "periods": evaluation.periods,
+        "snapshot_id": evaluation.snapshot_id,
+        "results_built_at": None if evaluation.built_at is None else evaluation.built_at.isoformat(),
         "measure_name": evaluation.measure.get(language),
         "reference": evaluation.reference,
         "reference_n": evaluation.reference_n,
@@ -206,8 +243,11 @@ def evaluation_json(evaluation: incentives.Evaluation, language: str) -> dict[st
 
 
 @router.get("/incentives")
-def incentives_page(request: Request, rule: RuleQuery = None, period: PeriodQuery = None) -> Response:
+def incentives_page(
+    request: Request, rule: RuleQuery = None, period: PeriodQuery = None, unit: UnitQuery = None
+) -> Response:
     user, path = scores_caller(request)
+    path = unit_path(request, path, unit)
     language = language_of(request)
     rules = _rules(request)
     key = rule or rules[0].key
@@ -215,6 +255,7 @@ def incentives_page(request: Request, rule: RuleQuery = None, period: PeriodQuer
         "rules": [rule_json(one, language) for one in rules],
         "chosen": key,
         "period": period or "",
+        "unit": unit or "",
         "evaluation": None,
         "error": None,
         "outcome_names": OUTCOME_NAMES,
@@ -267,9 +308,14 @@ def export_page(request: Request, rule: RuleQuery = None, period: PeriodQuery = 
 
 @api_router.get("/incentives", summary="Incentive rules evaluated for a period: every unit's outcome and why")
 def incentives_api(
-    request: Request, rule: RuleQuery = None, period: PeriodQuery = None, lang: LangQuery = None
+    request: Request,
+    rule: RuleQuery = None,
+    period: PeriodQuery = None,
+    unit: UnitQuery = None,
+    lang: LangQuery = None,
 ) -> Any:
     _user, path = scores_caller(request)
+    path = unit_path(request, path, unit)
     language = language_of(request)
     try:
         found = evaluations(request, rule, period, path)

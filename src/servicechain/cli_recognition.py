@@ -155,7 +155,8 @@ def awards_command(
     people = Table(
         "#", "employee", "unit", "recognitions", "mean rating", title=f"Employee of the year {chosen}"
     )
-    for rank, person in enumerate(result["employee"], 1):
+    for person in result["employee"]:
+        rank = person["rank"]
         rating = "" if person["mean_rating"] is None else f"{person['mean_rating']:.0%}"
         people.add_row(
             str(rank),
@@ -177,9 +178,9 @@ def awards_command(
             "score",
             title=f"{level.capitalize()} of the year {chosen}",
         )
-        for rank, entry in enumerate(result[level], 1):
+        for entry in result[level]:
             table.add_row(
-                str(rank),
+                str(entry["rank"]),
                 f"{entry['name']} ({entry['code']})",
                 str(entry["count"]),
                 f"{entry['person_years']:.1f}",
@@ -189,6 +190,8 @@ def awards_command(
                 f"{entry['score']:+.2f}",
             )
         console.print(table)
+        if result[level] and result[level][0]["shared"] > 1:
+            console.print(f"{result[level][0]['shared']} units share the first place", highlight=False)
     console.print(
         "score: mean z-score of recognition per person-year (shrunk) and the shrunk engagement "
         "(locations: and customer engagement) indices of the year; see docs/recognition.md",

@@ -1,7 +1,7 @@
 """Yearly awards: employee, team and location of the year, from confirmed recognition and scores.
 
 *Employee of the year*: the most confirmed recognitions said that year; ties go to the higher
-mean rating of the praising texts, then to the name.
+mean rating of the praising texts; equal on both, they share the place (``rank``; listed by name).
 
 *Team* and *location of the year* combine, with equal weights, standard scores among the
 units of that level in the caller's subtree that are large enough: a unit takes part when at
@@ -34,13 +34,15 @@ units compared and their standard scores:
   by chance), standardised by their spread among the units compared.
 
 A missing score counts as the average (z = 0); the award goes to the highest mean standard
-score. Every number is returned beside the award, so pages can show the reasoning.
+score (equal scores share the place: every unit scores 0 when nothing differs beyond chance, and
+the alphabet picks no winner). Every number is returned beside the award, so pages can show the reasoning.
 """
 
 from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -121,7 +123,22 @@ def employee_of_the_year(rows: list[Any]) -> list[dict[str, Any]]:
         ratings = person.pop("ratings")
         person["mean_rating"] = statistics.fmean(ratings) if ratings else None
         ranked.append(person)
-    ranked.sort(key=lambda p: (-p["count"], -(p["mean_rating"] or 0.0), p["name"]))
+    ranked.sort(key=lambda p: (-p["count"], -(p["mean_rating"] or 0.0), p["name"], p["code"]))
+    return _places(ranked, lambda p: (p["count"], round(p["mean_rating"] or 0.0, 9)))
+
+
+def _places(ranked: list[dict[str, Any]], key: Callable[[dict[str, Any]], Any]) -> list[dict[str, Any]]:
+    """The top :data:`TOP` places of ``ranked`` (best first), each with its ``rank`` and how many share
+    it (``shared``): equal keys share a place (1, 1, 3), so a tie is shown as one, not decided by the
+    alphabet (every unit scores 0 when nothing sets them apart: they all share the first place)."""
+    for i, entry in enumerate(ranked):
+        same = i > 0 and key(entry) == key(ranked[i - 1])
+        entry["rank"] = ranked[i - 1]["rank"] if same else i + 1
+    sizes: dict[int, int] = {}
+    for entry in ranked:
+        sizes[entry["rank"]] = sizes.get(entry["rank"], 0) + 1
+    for entry in ranked:
+        entry["shared"] = sizes[entry["rank"]]
     return ranked[:TOP]
 
 
@@ -306,7 +323,7 @@ def unit_of_the_year(
     for e in entries:
         e["score"] = statistics.fmean(e[f"z_{key}"] for key in components)
     entries.sort(key=lambda e: (-e["score"], e["name"]))
-    return entries[:TOP]
+    return _places(entries, lambda e: round(e["score"], 9))
 
 
 def awards(

@@ -240,6 +240,98 @@ def test_criticism_is_never_praise() -> None:
         assert [m.name for m in mentions(text, known, teams, words)] == [name], text
 
 
+NAMED = ("Sanne", "Jan", "Karin", "Mei", "Dan", "Wil", "Floor", "Will", "Hans")
+
+
+@pytest.mark.parametrize(
+    ("text", "praised"),
+    [
+        # praise of one colleague and criticism (or nothing) of another in one sentence
+        ("Sanne was top, maar Jan niet.", ["Sanne"]),
+        ("Sanne was super behulpzaam, maar Jan was onbeleefd.", ["Sanne"]),
+        ("Sanne was really helpful, but Jan was rude.", ["Sanne"]),
+        ("Iedereen was vriendelijk, behalve Jan.", []),
+        ("De wachttijd was slecht, maar Sanne hielp me super goed.", ["Sanne"]),
+        ("Niet alleen Sanne maar ook Jan was super.", ["Sanne", "Jan"]),
+        ("Sanne was nothing but helpful.", ["Sanne"]),
+        # comparisons that praise despite a negation word; a negation that does not
+        ("Nog nooit zo goed geholpen als door Sanne.", ["Sanne"]),
+        ("Never had such friendly help as from Sanne.", ["Sanne"]),
+        ("Sanne couldn't be more helpful.", ["Sanne"]),
+        ("I can't thank Sanne enough.", ["Sanne"]),
+        ("Sanne was niet zo vriendelijk.", []),
+        ("Jan was not so friendly.", []),
+        # a possessive is the name
+        ("Sanne's help was great.", ["Sanne"]),
+        # the writer's own name: a sign-off ("vriendelijke", "kind" praise nobody there), an introduction
+        ("Super geholpen. Met vriendelijke groet, Karin", []),
+        ("Great service, kind regards, Karin", []),
+        ("Top geholpen door Sanne, groetjes Karin", ["Sanne"]),
+        ("Mijn naam is Karin en ik werd super geholpen door Sanne.", ["Sanne"]),
+        # names that are words, first in the sentence (written with a capital anyway)
+        ("Dan maar naar de servicebalie, super geholpen.", []),
+        ("Wil even zeggen dat het super was.", []),
+        ("Floor staff were very helpful.", []),
+        ("Will definitely come back to the service desk, great help.", []),
+        ("Mei op de winkelvloer was top.", ["Mei"]),
+        ("Bedankt Will, super!", ["Will"]),
+        ("Jan en Janneke waren top.", ["Jan"]),  # Janneke is no Jan
+    ],
+)
+def test_who_is_praised(text: str, praised: list[str]) -> None:
+    """The reviewer's cases: each of these praised the wrong person, or missed the right one, before."""
+    known = {fold(n) for n in NAMED}
+    assert [m.name for m in mentions(text, known, ["Servicebalie", "Winkelvloer"], vocabulary())] == praised
+
+
+def test_a_customers_own_name_and_a_criticised_colleague_get_no_recognition(
+    small: Store, tmp_path: Path
+) -> None:
+    """On the store: a 5-star review signed by a customer called Sanne (L-AMF has one Sanne) suggests
+    nobody; one that praises Hans and criticises Chloé suggests Hans only."""
+    text = "\n".join([
+        REVIEW_HEAD,
+        review("S1", "Prima winkel, snel geholpen. Met vriendelijke groet, Sanne", unit="L-AMF"),
+        review("S2", "Hans op de winkelvloer was super behulpzaam, maar Chloé was onbeleefd."),
+        review("S3", "Chloé was top, maar Hans niet."),
+    ]) + "\n"  # fmt: skip
+    import_file(small, "reviews", write(tmp_path, "signed.csv", text))
+    find_recognition(small)
+    found = rows_by_review(small)
+    assert "S1" not in found
+    assert [(r.status, r.employee_code) for r in found["S2"]] == [("suggested", "E004")]
+    assert [(r.status, r.employee_code) for r in found["S3"]] == [("suggested", "E007")]
+
+
+def test_employee_survey_comments_are_never_read(small: Store) -> None:
+    """An employee's survey comment that praises a colleague by name makes no recognition: it would show
+    the sentence, its day and unit to managers and on the wall, and so point at its author."""
+    from datetime import date
+
+    wave, answer, unit = schema.survey_wave, schema.employee_response, schema.org_unit
+    with small.transaction() as connection:
+        utr = connection.execute(sa.select(unit.c.id).where(unit.c.code == "L-UTR")).scalar_one()
+        wave_id = connection.execute(
+            wave.insert().values(code="W-2026", instrument_key="employee", period="2026-Q2", status="closed")
+            .returning(wave.c.id)
+        ).scalar_one()  # fmt: skip
+        connection.execute(
+            answer.insert().values(
+                source_key="x" * 64, wave_id=wave_id, unit_id=utr, submitted_on=date(2026, 6, 1),
+                import_id=connection.execute(sa.select(sa.func.max(schema.import_log.c.id))).scalar_one(),
+                comment="Sanne aan de servicebalie was super behulpzaam, bedankt!",
+            )
+        )  # fmt: skip
+    result = find_recognition(small, full=True)
+    assert result.added == 10, "the reviews' recognition only"
+    rec = schema.recognition
+    with small.engine.connect() as connection:
+        sources = set(connection.execute(sa.select(rec.c.source).distinct()).scalars())
+        excerpts = set(connection.execute(sa.select(rec.c.excerpt)).scalars())
+    assert sources <= {"review", "customer", "touchpoint"}
+    assert "Sanne aan de servicebalie was super behulpzaam, bedankt!" not in excerpts
+
+
 def test_decisions_by_role_and_scope(small: Store) -> None:
     find_recognition(small)
     found = rows_by_review(small)
@@ -329,7 +421,11 @@ def test_awards(small: Store) -> None:
     assert winkelvloer["shrunk_rate"] == pytest.approx(
         4 / (winkelvloer["person_years"] + servicebalie["person_years"])
     )
-    assert [t["code"] for t in result["team"]] == ["T-UTR-S", "T-UTR-W"]  # a tie: by name
+    # a tie is a shared place, not the alphabet's pick: listed by name, both first
+    ranks = [(t["code"], t["rank"], t["shared"]) for t in result["team"]]
+    assert ranks == [("T-UTR-S", 1, 2), ("T-UTR-W", 1, 2)]
+    # E002, E007 and E010 share the second place (one recognition each, all 5 of 5): two are listed
+    assert [(p["rank"], p["shared"]) for p in result["employee"]] == [(1, 1), (2, 3), (2, 3)]
     assert yearly.awards(small, 2026, path=path_of(small, "L-AMF"))["employee"][0]["code"] == "E010"
     assert yearly.awards(small, 2025)["employee"] == [] and yearly.years_with_recognition(small) == [2026]
 

@@ -8,7 +8,16 @@ sentence praises: it carries a praise cue that is not negated ("niet vriendelijk
 of criticism ("onbeleefd", "rude"). A team phrase ("aan de servicebalie") or a place ("in de
 winkel") only narrows the match; on its own it praises nothing ("Jan in de winkel was
 onbeleefd"). Names that are also common words or places (``Mei``, ``Fleur``, ``Milan``) need
-more: a team phrase or place, or a cue that names them directly ("Complimenten voor Iris").
+more: a team phrase or place, or a cue that names them directly ("Complimenten voor Iris"); as
+the first word of a sentence (capitalised anyway) a team phrase or place right after them ("Mei op
+de winkelvloer"), not anywhere ("Dan maar naar de servicebalie").
+
+A sentence is judged clause by clause: a contrast ("maar", "but", "behalve") starts a new one,
+so "Sanne was top, maar Jan niet" praises Sanne only and "Sanne was super, maar Jan was
+onbeleefd" still praises Sanne. A sign-off ends the clause ("Met vriendelijke groet, Karin": the
+writer, and "vriendelijke" praises nobody there); a name after "Mijn naam is" is the writer's.
+A negation before a cue does not count in a comparison that praises ("nog nooit zo goed geholpen",
+"couldn't be more helpful", "can't thank Sanne enough"). "Sanne's" is Sanne.
 """
 
 from __future__ import annotations
@@ -48,6 +57,22 @@ class Vocabulary:
     criticism: tuple[str, ...]
     also_words: frozenset[str]
     direct_cues: tuple[str, ...]
+    never_so: frozenset[str] = frozenset()
+    """Between "nooit"/"never" and a cue these make a comparison that praises ("nog nooit zo goed")."""
+    more: frozenset[str] = frozenset()
+    """Between any negation and a cue these praise too ("couldn't be more helpful")."""
+    enough: frozenset[str] = frozenset()
+    """Right after a negated cue these praise after all ("can't thank Sanne enough")."""
+    contrasts: tuple[str, ...] = ()
+    """Words that start a new clause, judged on its own ("maar", "but")."""
+    contrast_adds: frozenset[str] = frozenset()
+    """After a contrast word these add instead ("maar ook", "but also"): no new clause."""
+    contrast_keeps: frozenset[str] = frozenset()
+    """Before a contrast word these make it no contrast ("nothing but helpful")."""
+    sign_offs: tuple[str, ...] = ()
+    """Where the writer signs ("Met vriendelijke groet", "Kind regards"): the clause ends there."""
+    self_names: tuple[str, ...] = ()
+    """A name right after these is the writer's own ("Mijn naam is Sanne")."""
 
     def forms(self, name: str) -> frozenset[str]:
         """The folded forms a text may use for ``name`` (the name itself first of all)."""
@@ -79,6 +104,14 @@ def vocabulary_from(data: dict[str, Any]) -> Vocabulary:
         criticism=tuple(fold(str(w)) for words in (data.get("criticism") or {}).values() for w in words),
         also_words=frozenset(fold(str(n)) for n in data.get("also_words", [])),
         direct_cues=tuple(fold(str(c)) for c in data.get("direct_cues", [])),
+        never_so=frozenset(fold(str(w)) for w in data.get("never_so", [])),
+        more=frozenset(fold(str(w)) for w in data.get("more", [])),
+        enough=frozenset(fold(str(w)) for w in data.get("enough", [])),
+        contrasts=tuple(fold(str(w)) for w in data.get("contrasts", [])),
+        contrast_adds=frozenset(fold(str(w)) for w in data.get("contrast_adds", [])),
+        contrast_keeps=frozenset(fold(str(w)) for w in data.get("contrast_keeps", [])),
+        sign_offs=tuple(fold(str(w)) for w in data.get("sign_offs", [])),
+        self_names=tuple(fold(str(w)) for w in data.get("self_names", [])),
     )
 
 
@@ -97,6 +130,45 @@ def sentences(text: str) -> list[str]:
 def words(sentence: str) -> list[tuple[str, int]]:
     """The words of a sentence with their start offsets (hyphenated names stay one word)."""
     return [(match.group(0), match.start()) for match in WORD.finditer(sentence)]
+
+
+POSSESSIVE = re.compile(r"['’]s?$")
+
+
+def name_key(word: str) -> str:
+    """The folded form a word is looked up by: a possessive's name ("Sanne's" -> ``sanne``)."""
+    key = fold(word)
+    if "'" in key:
+        key = POSSESSIVE.sub("", key) or key
+    return key
+
+
+def clauses(sentence: str, vocabulary: Vocabulary) -> list[str]:
+    """``sentence`` cut at a sign-off ("Met vriendelijke groet, Karin": the writer's name, no praise)
+    and split before each contrast ("maar", "but", "however") and at semicolons; a contrast that
+    adds ("maar ook", "but also") does not split. Each clause is judged on its own."""
+    found = words(sentence)
+    folded = [fold(word) for word, _ in found]
+    end = len(sentence)
+    for phrase in vocabulary.sign_offs:
+        for start in _has_phrase(folded, phrase):
+            end = min(end, found[start][1])
+    cuts = {i for i, char in enumerate(sentence[:end]) if char == ";"}
+    for phrase in vocabulary.contrasts:
+        size = len(_parts(phrase))
+        for start in _has_phrase(folded, phrase):
+            after = folded[start + size] if start + size < len(folded) else ""
+            before = folded[start - 1] if start > 0 else ""
+            if start == 0 or after in vocabulary.contrast_adds or before in vocabulary.contrast_keeps:
+                continue
+            if found[start][1] < end:
+                cuts.add(found[start][1])
+    parts, begin = [], 0
+    for cut in sorted(cuts):
+        parts.append(sentence[begin:cut])
+        begin = cut
+    parts.append(sentence[begin:end])
+    return [part.strip(" ;,") for part in parts if part.strip(" ;,")]
 
 
 @lru_cache(maxsize=4096)
@@ -133,13 +205,24 @@ class Sentence:
         """True when the sentence carries a praise cue (not negated) and no criticism."""
         return bool(self.cues) and not self.critical
 
-    def named_directly(self, position: int, vocabulary: Vocabulary) -> bool:
-        """True when a direct cue ("Kudos to", "Complimenten voor") ends right before ``position``."""
-        for cue in vocabulary.direct_cues:
-            parts = _parts(cue)
+    def after(self, position: int, phrases: tuple[str, ...]) -> bool:
+        """True when one of ``phrases`` ends right before ``position``."""
+        for phrase in phrases:
+            parts = _parts(phrase)
             if parts and position >= len(parts) and self.folded[position - len(parts) : position] == parts:
                 return True
         return False
+
+    def named_directly(self, position: int, vocabulary: Vocabulary) -> bool:
+        """True when a direct cue ("Kudos to", "Complimenten voor") ends right before ``position``."""
+        return self.after(position, vocabulary.direct_cues)
+
+    def placed(self, position: int, team_names: list[str], vocabulary: Vocabulary) -> bool:
+        """True when a team phrase or place starts within three words after ``position`` ("Mei op de
+        winkelvloer")."""
+        rest = self.folded[position + 1 :]
+        phrases = [*vocabulary.places, *(p for team in team_names for p in vocabulary.team_phrases(team))]
+        return any(start <= 2 for phrase in phrases for start in _has_phrase(rest, phrase))
 
 
 def read_sentence(text: str, team_names: list[str], vocabulary: Vocabulary) -> Sentence:
@@ -149,8 +232,7 @@ def read_sentence(text: str, team_names: list[str], vocabulary: Vocabulary) -> S
     cues = []
     for cue in vocabulary.praise:
         for start in _has_phrase(folded, cue):
-            before = folded[max(0, start - 3) : start]  # "niet zo erg vriendelijk"
-            if not any(word in vocabulary.negations or word.endswith("n't") for word in before):
+            if not _negated(folded, start, len(_parts(cue)), vocabulary):
                 cues.append(start)
     teams = frozenset(
         fold(team)
@@ -160,6 +242,26 @@ def read_sentence(text: str, team_names: list[str], vocabulary: Vocabulary) -> S
     place = any(_has_phrase(folded, phrase) for phrase in vocabulary.places)
     critical = any(_has_phrase(folded, phrase) for phrase in vocabulary.criticism)
     return Sentence(text, found, folded, sorted(set(cues)), teams, place, critical)
+
+
+def _negated(folded: list[str], start: int, size: int, vocabulary: Vocabulary) -> bool:
+    """True when a negation stands in the three words before the cue at ``start`` ("niet zo erg
+    vriendelijk"), unless it makes a comparison that praises ("nog nooit zo goed geholpen", "never
+    had such friendly help", "couldn't be more helpful", "can't thank Sanne enough")."""
+    first = max(0, start - 3)
+    for at in range(first, start):
+        word = folded[at]
+        if word not in vocabulary.negations and not word.endswith("n't"):
+            continue
+        between = set(folded[at + 1 : start])
+        if between & vocabulary.more:
+            continue
+        if word in ("nooit", "never") and between & vocabulary.never_so:
+            continue
+        if set(folded[start + size : start + size + 3]) & vocabulary.enough:
+            continue
+        return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -180,19 +282,27 @@ def mentions(
     name forms of the roster), in sentences that praise; one mention per name (its first)."""
     out: dict[str, Mention] = {}
     for part in sentences(text):
-        if not any(fold(word) in known for word, _ in words(part)):
+        if not any(name_key(word) in known for word, _ in words(part)):
             continue  # cheap: most sentences name nobody
-        sentence = read_sentence(part, team_names, vocabulary)
-        if not sentence.praises:
-            continue
-        for position, (word, _offset) in enumerate(sentence.words):
-            key = sentence.folded[position]
-            if key not in known or not word[0].isupper() or key in out:
+        for number, clause in enumerate(clauses(part, vocabulary)):
+            sentence = read_sentence(clause, team_names, vocabulary)
+            if not sentence.praises:
                 continue
-            if position in sentence.cues:
-                continue  # the word is itself a cue ("Top", "Super"), not a name
-            trusted = sentence.teams or sentence.place or sentence.named_directly(position, vocabulary)
-            if key in vocabulary.also_words and not trusted:
-                continue
-            out[key] = Mention(word, key, part, sentence.teams)
+            for position, (word, _offset) in enumerate(sentence.words):
+                key = name_key(word)
+                if key not in known or not word[0].isupper() or key in out:
+                    continue
+                if position in sentence.cues:
+                    continue  # the word is itself a cue ("Top", "Super"), not a name
+                if sentence.after(position, vocabulary.self_names):
+                    continue  # the writer's own name ("Mijn naam is Sanne")
+                if key in vocabulary.also_words:
+                    direct = sentence.named_directly(position, vocabulary)
+                    if position == 0 and number == 0:  # capitalised anyway: the first word
+                        trusted = direct or sentence.placed(position, team_names, vocabulary)
+                    else:
+                        trusted = direct or bool(sentence.teams) or sentence.place
+                    if not trusted:
+                        continue
+                out[key] = Mention(POSSESSIVE.sub("", word) or word, key, part, sentence.teams)
     return list(out.values())

@@ -1,16 +1,20 @@
-"""Sanne's journey in chromium: an employee raises a friction point anonymously on her phone, a
+"""Two journeys in chromium. Sanne's: an employee raises a friction point anonymously on her phone, a
 colleague votes it up, the unit manager plans it, is refused a decline without a reason, marks it
-done with a reward, and the employee sees it done and marked as hers."""
+done with a reward, and the employee sees it done and marked as hers. A regional manager's: the
+filter form, the summary per unit and the idea that has waited longest, decided on its own page."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from test_web_browser import VIEWPORT, Tab
 from web_support import PASSWORD, LiveWeb
 
 from servicechain.accounts.users import add_user, set_password
+from servicechain.act.ideas import Member, home_unit, raise_idea
+from servicechain.analysis.units import read_units
 from servicechain.web.i18n import translator
 
 PHONE = {"width": 390, "height": 844}
@@ -111,5 +115,48 @@ def test_a_friction_point_is_raised_voted_up_planned_and_done(live_web: LiveWeb,
         assert card.locator(".status strong").inner_text() == NL("Done")
         assert card.locator(".reward").inner_text() == "Taart voor het team"
         assert card.locator("button.vote").count() == 0
+    finally:
+        context.close()
+
+
+def test_a_regional_manager_filters_finds_the_longest_wait_and_decides_it(
+    live_web: LiveWeb, browser: Any
+) -> None:
+    """The regional manager filters the list with the form (kind left at "All"), opens the summary
+    per unit, follows the oldest undecided idea's link to its own page and plans it there."""
+    author = Member(0, "niemand@example.nl", "another-key")
+    units = read_units(live_web.store).set_index("unit_code")
+    home = home_unit(live_web.store, int(units.at[live_web.location, "unit_id"]))
+    title = f"Wacht al heel lang {uuid.uuid4().hex[:6]}"
+    waiting = raise_idea(live_web.store, author, home["id"], "rule", title, None, anonymous=True,
+                         threshold=1, now=datetime(2019, 6, 3, 9))["id"]  # fmt: skip
+    context = browser.new_context(viewport=VIEWPORT, locale="nl-NL")
+    try:
+        tab = Tab(context.new_page(), live_web)
+        tab.sign_in_quickly(live_web.accounts["regional-manager"].email)
+        tab.goto("/ideas")
+        tab.page.select_option("#filter-status", "open")
+        tab.submit("#filter-apply")
+        assert tab.page.locator(f"#idea-{waiting}").count() == 1, "open ideas of every kind"
+        assert tab.page.locator("article.idea[data-status=done]").count() == 0
+
+        with tab.page.expect_navigation():
+            tab.page.click("#ideas-summary")
+        tab.clean("summary")
+        tab.fits("summary")
+        row = tab.page.locator(f"#ideas-per-unit tr[data-unit='{live_web.location}']")
+        assert row.locator("a.oldest-idea").get_attribute("href") == f"/ideas/{waiting}"
+        with tab.page.expect_navigation():
+            row.locator("a.oldest-idea").click()
+        tab.clean("one idea")
+        assert tab.page.locator("article.idea").count() == 1
+        card = tab.page.locator(f"#idea-{waiting}")
+        assert title in card.inner_text() and "niemand" not in card.inner_text()
+        tab.page.select_option(f"#idea-{waiting} select[name=status]", "planned")
+        tab.page.fill(f"#idea-{waiting} input[name=reward]", "Een bos bloemen")
+        tab.submit(f"#idea-{waiting} button.save")
+        assert tab.path.split("#")[0] == f"/ideas/{waiting}", "back on the idea's own page"
+        assert tab.page.locator(f"#idea-{waiting}").get_attribute("data-status") == "planned"
+        assert tab.page.locator(f"#idea-{waiting} .reward").inner_text() == "Een bos bloemen"
     finally:
         context.close()

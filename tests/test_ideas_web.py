@@ -4,6 +4,7 @@ and the API on the PostgreSQL server: who sees, raises, votes and decides what."
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -329,3 +330,91 @@ def test_the_app_refuses_an_anonymous_idea_where_too_few_work(store: Store, tmp_
     finally:
         client.close()
         server.stop()
+
+
+def test_the_filter_forms_all_is_no_filter_and_a_bad_filter_says_why(
+    live_web: LiveWeb, callers: Callers
+) -> None:
+    """The filter form sends ``kind=`` for "All": that lists both kinds (it once answered 422); a
+    value that is not a filter answers the page with every idea and the reason (400), the API 422."""
+    rule = idea_at(live_web, live_web.location, "Regel in de weg")
+    client = callers.clone("employee")
+    shown = client.get("/ideas", params={"status": "open", "kind": "", "sort": "votes"})
+    assert shown.status_code == 200 and rule in cards(shown.text)
+    assert client.get("/ideas", params={"status": "", "kind": "", "sort": ""}).status_code == 200
+    for query, message in (
+        ({"status": "later"}, "The status filter must be all, open, new, under_review, planned, done or "
+                              "declined, not later."),
+        ({"kind": "klacht"}, "The kind must be friction or rule, not klacht."),
+        ({"sort": "oldest"}, "Sort by votes or newest, not oldest."),
+    ):  # fmt: skip
+        page = client.get("/ideas", params=query | {"lang": "en"})
+        assert page.status_code == 400 and message in page.text, query
+        assert rule in cards(page.text), "every idea, with the reason"
+        answer = callers.token("employee").get("/api/v1/ideas", params=query | {"lang": "en"})
+        assert answer.status_code == 422 and answer.json()["error"]["message"] == message
+    assert callers.token("employee").get("/api/v1/ideas", params={"kind": ""}).status_code == 200
+
+
+def test_one_idea_has_its_own_page_and_api_call_within_scope(live_web: LiveWeb, callers: Callers) -> None:
+    """``/ideas/{id}`` and ``GET /api/v1/ideas/{id}``: the card with its forms for who sees it, 404
+    for who does not (like an unknown id); an anonymous idea names nobody there either."""
+    client = callers.clone("employee")
+    raised = client.post("/ideas", data={"csrf_token": csrf(client), "title": "Een eigen pagina"})
+    mine = int(raised.headers["location"].rsplit("#idea-", 1)[1])
+    theirs = idea_at(live_web, live_web.other_location, "Elders, eigen pagina")
+    page = client.get(f"/ideas/{mine}")
+    assert page.status_code == 200 and set(cards(page.text)) == {mine}
+    assert cards(page.text)[mine]["yours"] == "yes"
+    manager = callers.clone("unit-manager").get(f"/ideas/{mine}")
+    assert manager.status_code == 200 and decide_forms(manager.text) == {mine}
+    assert cards(manager.text)[mine]["yours"] == "no"
+    assert live_web.accounts["employee"].email not in manager.text.split('id="idea-')[1]
+    assert client.get(f"/ideas/{theirs}").status_code == 404
+    assert client.get("/ideas/987654321").status_code == 404
+    assert callers.clone("executive").get(f"/ideas/{theirs}").status_code == 200
+    api = callers.token("employee")
+    one = api.get(f"/api/v1/ideas/{mine}")
+    assert one.status_code == 200 and one.json()["yours"] and one.json()["author_email"] is None
+    assert "author_key" not in one.json()
+    assert api.get(f"/api/v1/ideas/{theirs}").status_code == 404
+    assert api.get("/api/v1/ideas/summary").status_code == 403, "summary is not an idea id"
+    vote_back = callers.clone("unit-manager")
+    answer = vote_back.post(
+        f"/ideas/{mine}/vote", data={"csrf_token": csrf(vote_back), "back": f"/ideas/{mine}"}
+    )
+    assert answer.status_code == 303 and answer.headers["location"] == f"/ideas/{mine}#idea-{mine}"
+
+
+def test_the_summary_links_the_oldest_waiting_idea_and_takes_a_period(
+    live_web: LiveWeb, callers: Callers
+) -> None:
+    """The oldest undecided idea's link opens that idea, wherever it would be in the list; the
+    summary counts the ideas raised in a period, and says why a period is not one."""
+    oldest = idea_at(
+        live_web, live_web.other_location, "Wacht het langst", now=datetime(2020, 1, 1, 8), threshold=1
+    )
+    executive = callers.clone("executive")
+    page = executive.get(f"/ideas/summary?unit={live_web.other_location}")
+    assert f'href="/ideas/{oldest}" class="oldest-idea"' in page.text
+    assert executive.get(f"/ideas/{oldest}").status_code == 200
+    api = callers.token("executive")
+    period = {"since": "2020-01-01", "until": "2020-01-01"}
+    summary = api.get("/api/v1/ideas/summary", params=period)
+    assert summary.status_code == 200 and summary.json()["total"]["ideas"] == 1
+    assert (summary.json()["since"], summary.json()["until"]) == ("2020-01-01", "2020-01-01")
+    assert summary.json()["units"][0]["oldest_undecided_id"] == oldest
+    listed = api.get("/api/v1/ideas", params=period).json()["items"]
+    assert [item["id"] for item in listed] == [oldest]
+    for bad, message in (
+        ({"since": "2020-02-01", "until": "2020-01-01"},
+         "The period ends (2020-01-01) before it starts (2020-02-01)."),
+        ({"since": "1-1-2020"}, "The start date must be a day such as 2026-03-31, not 1-1-2020."),
+    ):  # fmt: skip
+        answer = api.get("/api/v1/ideas/summary", params=bad | {"lang": "en"})
+        assert answer.status_code == 422 and answer.json()["error"]["message"] == message
+        shown = executive.get("/ideas/summary", params=bad | {"lang": "en"})
+        assert shown.status_code == 400 and message in shown.text and 'id="ideas-per-unit"' in shown.text
+    shown = executive.get("/ideas/summary", params=period)
+    assert shown.status_code == 200 and 'value="2020-01-01"' in shown.text
+    assert callers.clone("employee").get("/ideas/summary", params=period).status_code == 403

@@ -7,13 +7,18 @@ managers, regional managers and executives decide (status, reason, reward) withi
 their own unit; analysts and employees get 403 there. So a unit manager of a team sees the
 location's ideas but decides none of them: the page shows the decide form only on ideas the
 caller may decide. An idea outside what the caller may see or decide answers 404, like an
-unknown one. ``/ideas/summary`` (managers, executives, analysts) counts
-them per unit with the time to decision.
+unknown one. ``/ideas/{id}`` shows one idea (the summary links its oldest undecided ideas
+there). ``/ideas/summary`` (managers, executives, analysts) counts them per unit with the time
+to decision, for the ideas raised in a period (``?since=&until=``) when asked.
+
+Filters that are not valid answer the page with the reason (400) or, in the API, 422 with it: a
+filter form's "All" sends an empty value, which means no filter.
 """
 
 from __future__ import annotations
 
 import math
+from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -61,8 +66,11 @@ MESSAGES = {
         "Fewer than {threshold} people work at {unit}, so an anonymous idea could be traced to you: "
         "raise it with your name instead."
     ),
+    ideas.BAD_PERIOD: N_("The period ends ({until}) before it starts ({since})."),
 }
-FIELD_NAMES = {"description": N_("description"), "reason": N_("reason"), "reward": N_("reward")}
+BAD_DAY = N_("The {field} date must be a day such as 2026-03-31, not {value}.")
+FIELD_NAMES = {"description": N_("description"), "reason": N_("reason"), "reward": N_("reward"),
+               "start": N_("start"), "end": N_("end")}  # fmt: skip
 NOT_A_DECIDER = N_("Deciding on ideas is for unit managers, regional managers and executives.")
 NO_SUMMARY = N_("The summary of ideas is for managers, executives and analysts.")
 KIND_NAMES = {"friction": N_("Friction point"), "rule": N_("Rule in the customer’s way")}
@@ -73,9 +81,15 @@ STATUS_NAMES = {
     "done": N_("Done"),
     "declined": N_("Declined"),
 }
-StatusQuery = Annotated[str, Query(pattern="^(all|open|new|under_review|planned|done|declined)$")]
-KindQuery = Annotated[str | None, Query(pattern="^(friction|rule)$")]
-SortQuery = Annotated[str, Query(pattern="^(votes|newest)$")]
+StatusQuery = Annotated[
+    str | None, Query(description="all, open, new, under_review, planned, done, declined")
+]
+KindQuery = Annotated[str | None, Query(description="friction or rule (empty: both)")]
+SortQuery = Annotated[str | None, Query(description="votes (most first) or newest")]
+DayQuery = Annotated[
+    str | None,
+    Query(description="A day (YYYY-MM-DD): raised on or after it (since), on or before it (until)"),
+]
 PageQuery = Annotated[int, Query(ge=1, le=100_000)]
 PER_PAGE = 100
 
@@ -103,6 +117,35 @@ def member_of(request: Request, user: User) -> ideas.Member:
 def threshold_of(request: Request) -> int:
     """The installation's minimum group size for anonymous ideas (``anonymity_threshold``)."""
     return int(request.app.state.settings.anonymity_threshold)
+
+
+def _day(value: str | None, field: str) -> date | None:
+    """A day from a query (empty: none); refused (400 on pages, 422 in the API) when not a day."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise Refused(BAD_DAY, field=field, value=value) from None
+
+
+def _filters(status: str | None, kind: str | None, sort: str | None, unit: str | None = None,
+             since: str | None = None, until: str | None = None) -> dict[str, Any]:  # fmt: skip
+    """The list's filters from a query: an empty value (a filter form's "All") is no filter."""
+    return {"status": status or "all", "kind": kind or None, "sort": sort or "votes", "unit": unit or None,
+            "since": _day(since, "start"), "until": _day(until, "end")}  # fmt: skip
+
+
+def _found(request: Request, user: User, filters: dict[str, Any]) -> list[dict[str, Any]]:
+    """The ideas the caller sees with ``filters``; a refused filter as a PageError."""
+    try:
+        return ideas.list_ideas(
+            store_of(request), path=view_path(request, user), member=member_of(request, user),
+            status=filters["status"], kind=filters["kind"], unit_code=filters["unit"], sort=filters["sort"],
+            since=filters["since"], until=filters["until"],
+        )  # fmt: skip
+    except ideas.IdeaRefused as refused:
+        raise _refused(refused) from None
 
 
 def _decider(request: Request) -> tuple[User, str | None]:
@@ -152,32 +195,27 @@ def _page(
     code: int = 200,
 ) -> Response:
     store, language = store_of(request), language_of(request)
-    filters = {"status": "all", "kind": None, "unit": None, "sort": "votes", "page": 1} | (filters or {})
+    filters = DEFAULT_FILTERS | (filters or {})
     try:
-        found = ideas.list_ideas(
-            store, path=view_path(request, user), member=member_of(request, user), status=filters["status"],
-            kind=filters["kind"], unit_code=filters["unit"] or None, sort=filters["sort"],
-        )  # fmt: skip
-    except ideas.IdeaRefused as refused:
-        raise _refused(refused) from None
-    decides = user.role in ideas.DECIDERS
-    decidable = ideas.units_below(store, scope_path(request, user)) if decides else set()
+        found = _found(request, user, filters)
+    except NotFound:
+        raise
+    except PageError as refused:  # a bad filter: every idea, with the reason
+        filters, error, code = DEFAULT_FILTERS, _message(request, refused), 400
+        found = _found(request, user, filters)
     _ = translator(language)
     query = urlencode({key: value for key, value in filters.items() if value and key != "page"})
-    page = filters["page"]
-    shown = [
-        plain(idea, language) | {"decidable": decides and (decidable is None or idea["unit_id"] in decidable)}
-        for idea in found[(page - 1) * PER_PAGE : page * PER_PAGE]
-    ]
+    page = min(filters["page"], max(1, math.ceil(len(found) / PER_PAGE)))
     context = {
-        "ideas": shown,
-        "filters": filters,
+        "ideas": _cards(request, user, found[(page - 1) * PER_PAGE : page * PER_PAGE]),
+        "filters": filters | {"page": page},
         "query": query,
         "pages": max(1, math.ceil(len(found) / PER_PAGE)),
         "total": len(found),
         "back": f"/ideas?{query}" + (f"&page={page}" if page > 1 else ""),
         "home": ideas.home_unit(store, user.unit_id),
-        "can_decide": decides,
+        "threshold": threshold_of(request),
+        "can_decide": user.role in ideas.DECIDERS,
         "sees_summary": user.role != "employee",
         "kinds": {key: _(name) for key, name in KIND_NAMES.items()},
         "statuses": {key: _(name) for key, name in STATUS_NAMES.items()},
@@ -187,18 +225,55 @@ def _page(
     return render(request, "ideas.html", context, status_code=code)
 
 
+DEFAULT_FILTERS: dict[str, Any] = {
+    "status": "all", "kind": None, "unit": None, "sort": "votes", "since": None, "until": None, "page": 1,
+}  # fmt: skip
+
+
+def _cards(request: Request, user: User, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The ideas as the cards show them: in words, and ``decidable`` where the caller may decide."""
+    decides = user.role in ideas.DECIDERS
+    decidable = ideas.units_below(store_of(request), scope_path(request, user)) if decides else set()
+    return [
+        plain(idea, language_of(request))
+        | {"decidable": decides and (decidable is None or idea["unit_id"] in decidable)}
+        for idea in found
+    ]
+
+
 @router.get("/ideas")
 def ideas_page(
     request: Request,
-    status: StatusQuery = "all",
+    status: StatusQuery = None,
     kind: KindQuery = None,
     unit: str | None = None,
-    sort: SortQuery = "votes",
+    sort: SortQuery = None,
     page: PageQuery = 1,
 ) -> Response:
     user = signed_in(request)
-    filters = {"status": status, "kind": kind, "unit": unit, "sort": sort, "page": page}
+    try:
+        filters = _filters(status, kind, sort, unit) | {"page": page}
+    except Refused as refused:
+        return _page(request, user, error=_message(request, refused), code=400)
     return _page(request, user, filters=filters)
+
+
+@router.get("/ideas/{idea_id:int}")
+def idea_page(request: Request, idea_id: int) -> Response:
+    """One idea (404 outside what the caller sees), with its vote and decide forms."""
+    user = signed_in(request)
+    try:
+        idea = ideas.get_idea(store_of(request), idea_id, member=member_of(request, user),
+                              path=view_path(request, user))  # fmt: skip
+    except ideas.IdeaRefused as refused:
+        raise _refused(refused) from None
+    _ = translator(language_of(request))
+    context = {
+        "idea": _cards(request, user, [idea])[0],
+        "back": f"/ideas/{idea_id}",
+        "statuses": {key: _(name) for key, name in STATUS_NAMES.items()},
+    }
+    return render(request, "ideas_one.html", context)
 
 
 @router.post("/ideas")
@@ -271,22 +346,38 @@ def _refused_page(request: Request, user: User, refused: ideas.IdeaRefused) -> R
     return _page(request, user, error=_message(request, error), code=400)
 
 
-def _summary(request: Request, unit: str | None) -> dict[str, Any]:
+def _summary(
+    request: Request, unit: str | None, since: str | None = None, until: str | None = None
+) -> dict[str, Any]:
     """The per-unit summary of the caller's subtree (managers, executives, analysts)."""
     user = signed_in(request)
     try:
         require_scores(user)
     except Forbidden:
         raise Forbidden(NO_SUMMARY) from None
+    first, last = _day(since, "start"), _day(until, "end")
     try:
-        return summarise(store_of(request), path=scope_path(request, user), unit_code=unit or None)
+        return summarise(store_of(request), path=scope_path(request, user), unit_code=unit or None,
+                         since=first, until=last)  # fmt: skip
     except ideas.IdeaRefused as refused:
         raise _refused(refused) from None
 
 
 @router.get("/ideas/summary")
-def summary_page(request: Request, unit: str | None = None) -> Response:
-    return render(request, "ideas_summary.html", {"summary": _summary(request, unit), "unit": unit or ""})
+def summary_page(
+    request: Request, unit: str | None = None, since: DayQuery = None, until: DayQuery = None
+) -> Response:
+    period = {"unit": unit or "", "since": since or "", "until": until or ""}
+    try:
+        summary, error, code = _summary(request, unit, since, until), None, 200
+    except (Forbidden, NotFound):
+        raise
+    except PageError as refused:  # a bad period: the whole time, with the reason
+        summary, error, code = _summary(request, unit), _message(request, refused), 400
+        period |= {"since": "", "until": ""}
+    return render(
+        request, "ideas_summary.html", {"summary": summary, "error": error} | period, status_code=code
+    )
 
 
 # ----------------------------------------------------------------------------------------- API
@@ -319,28 +410,33 @@ def _api_refused(request: Request, refused: ideas.IdeaRefused) -> Response:
     error = _refused(refused)
     if isinstance(error, NotFound):
         raise error
+    return _unprocessable(request, error)
+
+
+def _unprocessable(request: Request, error: PageError) -> Response:
     return JSONResponse({"error": {"status": 422, "message": _message(request, error)}}, status_code=422)
 
 
 @api_router.get("/ideas", summary="The ideas the caller sees, most votes first")
 def ideas_api(
     request: Request,
-    status: StatusQuery = "all",
+    status: StatusQuery = None,
     kind: KindQuery = None,
     unit: str | None = None,
-    sort: SortQuery = "votes",
+    sort: SortQuery = None,
+    since: DayQuery = None,
+    until: DayQuery = None,
     page: PageQuery = 1,
     per_page: Annotated[int, Query(ge=1, le=1000)] = PER_PAGE,
     lang: Annotated[str | None, Query(pattern="^(nl|en)$")] = None,
 ) -> Any:
     user = signed_in(request)
     try:
-        found = ideas.list_ideas(
-            store_of(request), path=view_path(request, user), member=member_of(request, user),
-            status=status, kind=kind, unit_code=unit, sort=sort,
-        )  # fmt: skip
-    except ideas.IdeaRefused as refused:
-        return _api_refused(request, refused)
+        found = _found(request, user, _filters(status, kind, sort, unit, since, until))
+    except NotFound:
+        raise
+    except PageError as refused:
+        return _unprocessable(request, refused)
     body = paginate(request, found, page, per_page)
     body["items"] = [plain(idea, language_of(request)) for idea in body["items"]]
     return body
@@ -361,9 +457,28 @@ def raise_api(request: Request, body: NewIdea) -> Any:
 
 
 @api_router.get("/ideas/summary", summary="Ideas per unit: counts by status, votes, time to decision")
-def summary_api(request: Request, unit: str | None = None) -> Any:
-    summary = _summary(request, unit)
-    return summary | {"as_of": summary["as_of"].isoformat() + "Z"}
+def summary_api(
+    request: Request, unit: str | None = None, since: DayQuery = None, until: DayQuery = None
+) -> Any:
+    try:
+        summary = _summary(request, unit, since, until)
+    except (Forbidden, NotFound):
+        raise
+    except PageError as refused:
+        return _unprocessable(request, refused)
+    days = {key: summary[key] and summary[key].isoformat() for key in ("since", "until")}
+    return summary | days | {"as_of": summary["as_of"].isoformat() + "Z"}
+
+
+@api_router.get("/ideas/{idea_id:int}", summary="One idea the caller sees (404 otherwise)")
+def idea_api(request: Request, idea_id: int) -> Any:
+    user = signed_in(request)
+    try:
+        idea = ideas.get_idea(store_of(request), idea_id, member=member_of(request, user),
+                              path=view_path(request, user))  # fmt: skip
+    except ideas.IdeaRefused as refused:
+        return _api_refused(request, refused)
+    return plain(idea, language_of(request))
 
 
 @api_router.post("/ideas/{idea_id}/vote", summary="Cast (vote: true) or withdraw (vote: false) a vote")

@@ -105,7 +105,7 @@ def test_the_executive_opens_the_awards(live_web: LiveWeb, browser: Any) -> None
         tab.clean("awards")
         tab.fits("awards")
         assert tab.page.inner_text("#award-year") == "2026"
-        assert tab.page.locator("#award-employee .winner a").count() == 1
+        assert tab.page.locator("#award-employee .winner a").count() >= 1  # a tie names every winner
         for level in ("employee", "team", "location"):
             assert tab.page.locator(f"#award-{level} tbody tr").count() >= 1, level
         assert "person-years" in tab.page.inner_text("#award-location .reasoning")

@@ -170,6 +170,7 @@ def test_the_find_button_is_the_analysts(live_web: LiveWeb) -> None:
         r'id="find-notice"[^>]*>0 new: 0 suggestions and 0 ambiguous matches, from [\d,]+ positive texts',
         page.text,
     )
+    assert "came since the last search" in page.text, "the button reads new texts, not every one"
     manager = callers.session("unit-manager")
     assert manager.post("/recognition/find", data={"csrf_token": csrf(manager)}).status_code == 403
     assert live_web.api("executive").post("/api/v1/recognition/find").status_code == 403
@@ -189,6 +190,12 @@ def test_awards_within_the_callers_units(web: LiveWeb) -> None:
         page.status_code == 200 and "Employee of the year" in page.text and 'id="award-method"' in page.text
     )
     assert web.api("executive").get("/api/v1/recognition/awards", params={"year": 12}).status_code == 422
+    for level in ("employee", "team", "location"):  # a tie shares a place: every entry says its place
+        ranked = whole.json()[level]
+        assert [e["rank"] for e in ranked] == sorted(e["rank"] for e in ranked) and ranked[0]["rank"] == 1
+        assert all(e["shared"] >= 1 for e in ranked)
+        shown = re.search(rf'id="award-{level}".*?<tbody>(.*?)</tbody>', page.text, re.S)
+        assert shown and re.findall(r"<tr><td>(\d+)</td>", shown.group(1)) == [str(e["rank"]) for e in ranked]
 
 
 def test_employee_pages_are_scoped(live_web: LiveWeb) -> None:

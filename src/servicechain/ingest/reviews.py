@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import sqlalchemy as sa
 
 from servicechain.ingest.context import UNIT_HINT, Counts, ImportContext, optional_column, unit_lookup
 from servicechain.ingest.kinds import is_aspect_column
@@ -28,6 +29,39 @@ def checked_reviews(ctx: ImportContext, ratings: list[str]) -> pd.Series | None:
     return None if log else unit_ids
 
 
+def review_rows(ctx: ImportContext, unit_ids: pd.Series, **columns: object) -> pd.DataFrame:
+    """The rows of checked reviews: source, key, unit, date and rating on its scale, then
+    ``columns`` (the kind's own), language and the import id."""
+    typed = ctx.typed
+    return pd.DataFrame(
+        {
+            "source": typed["source"],
+            "source_key": typed["review_id"],
+            "unit_id": unit_ids.astype("int64"),
+            "posted_at": typed["posted_at"],
+            "rating": typed["rating"],
+            "rating_max": typed["rating_max"],
+            **columns,
+            "language": optional_column(ctx, "language"),
+            "import_id": ctx.import_id,
+        }
+    )
+
+
+def append_new_reviews(
+    ctx: ImportContext, table: sa.Table, rows: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Append the ``rows`` whose (source, source_key) is not stored yet, with fresh ids and progress
+    reported; returns those rows and the mask of the ones already stored (skipped, never overwritten)."""
+    is_stored = pd.Series(
+        stored_values(ctx.connection, table.name, rows[["source", "source_key"]], []).mask, index=rows.index
+    )
+    fresh = rows[~is_stored].copy()
+    fresh.insert(0, "id", allocate_ids(ctx.connection, table, len(fresh)))
+    append(ctx.connection, table, fresh, lambda n: ctx.report("writing", n, len(fresh)))
+    return fresh, is_stored
+
+
 def import_reviews(ctx: ImportContext) -> Counts:
     """Reviews by (source, review_id); those already stored are skipped."""
     typed = ctx.typed
@@ -35,26 +69,9 @@ def import_reviews(ctx: ImportContext) -> Counts:
     unit_ids = checked_reviews(ctx, ["rating", *aspects])
     if unit_ids is None:
         return Counts()
-    top = typed["rating_max"]
-    rows = pd.DataFrame(
-        {
-            "source": typed["source"],
-            "source_key": typed["review_id"],
-            "unit_id": unit_ids.astype("int64"),
-            "posted_at": typed["posted_at"],
-            "rating": typed["rating"],
-            "rating_max": top,
-            "language": optional_column(ctx, "language"),
-            "text": optional_column(ctx, "text"),
-            "import_id": ctx.import_id,
-        }
-    )
-    stored = stored_values(ctx.connection, "review", rows[["source", "source_key"]], [])
-    is_stored = stored.mask
-    fresh = rows[~is_stored].copy()
-    fresh.insert(0, "id", allocate_ids(ctx.connection, schema.review, len(fresh)))
-    append(ctx.connection, schema.review, fresh)
-    ratings = typed.loc[~is_stored, aspects].assign(review_id=fresh["id"].to_numpy())
+    rows = review_rows(ctx, unit_ids, text=optional_column(ctx, "text"))
+    fresh, is_stored = append_new_reviews(ctx, schema.review, rows)
+    ratings = typed.loc[~is_stored.to_numpy(), aspects].assign(review_id=fresh["id"].to_numpy())
     long = ratings.melt(id_vars="review_id", var_name="aspect", value_name="rating").dropna(subset=["rating"])
     long["aspect"] = long["aspect"].str.removeprefix("aspect_")
     append(ctx.connection, schema.review_aspect, long[["review_id", "aspect", "rating"]])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any
 
+import pandas as pd
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 
@@ -101,17 +102,24 @@ def region(request: Request, code: str, lang: Language = None) -> dict[str, Any]
     return _json(views.page(results, "region", scope, language, code))
 
 
-@router.get("/units", summary="The units the caller may see, with their key measures")
-def units(request: Request, level: str | None = None, page: Page = 1, per_page: PerPage = 100,
-          lang: Language = None) -> dict[str, Any]:  # fmt: skip
+def _visible_units(
+    request: Request, level: str | None, page: int, per_page: int
+) -> tuple[Results, str, pd.DataFrame, pd.DataFrame]:
+    """The results, the caller's language, the units the caller may see (of one ``level`` if given)
+    and those of the page asked for."""
     user, results, language = _results(request)
-    scope = Scope.of(user, results.units)
-    visible = results.units[scope.mask(results.units)]
+    visible = results.units[Scope.of(user, results.units).mask(results.units)]
     if level is not None:
         visible = visible[visible["level"] == level]
     start = (page - 1) * per_page
-    period = views.current_period(results, language)
-    rows = views.unit_table(results, visible.iloc[start : start + per_page], period, language)
+    return results, language, visible, visible.iloc[start : start + per_page]
+
+
+@router.get("/units", summary="The units the caller may see, with their key measures")
+def units(request: Request, level: str | None = None, page: Page = 1, per_page: PerPage = 100,
+          lang: Language = None) -> dict[str, Any]:  # fmt: skip
+    results, language, visible, chunk = _visible_units(request, level, page, per_page)
+    rows = views.unit_table(results, chunk, views.current_period(results, language), language)
     return paginate(request, [None] * len(visible), page, per_page) | {"items": rows}
 
 
@@ -139,13 +147,7 @@ def all_texts(request: Request, period: TextPeriod = None, level: str | None = N
     """Per unit the caller may see (optionally of one ``level``): the summary and aspects of
     customers, employees (or why their comments are hidden) and employer reviews; ``company``:
     the organisation's own."""
-    user, results, language = _results(request)
-    scope = Scope.of(user, results.units)
-    visible = results.units[scope.mask(results.units)]
-    if level is not None:
-        visible = visible[visible["level"] == level]
-    start = (page - 1) * per_page
-    chunk = visible.iloc[start : start + per_page]
+    results, language, visible, chunk = _visible_units(request, level, page, per_page)
     items = [texts.list_item(results, unit, language, period) for _, unit in chunk.iterrows()]
     company = texts.list_item(results, views.root_of(results), language, period)
     return paginate(request, [None] * len(visible), page, per_page) | {"items": items, "company": company}

@@ -136,6 +136,32 @@ def test_a_verdict_changes_only_with_the_interval_clearly_on_one_side(every: lis
     assert changes > 5
 
 
+def test_a_worse_decision_than_the_period_before_is_never_noise_and_is_said(every: list[Evaluation]) -> None:
+    """Each verdict carries the period before: where the decision got worse (eligible -> not, a smaller
+    bonus share), the whole interval now lies below the threshold (or the unit is not assessed and held),
+    and the explanation names what it was then. A straddling interval never makes anything worse."""
+    worse = better = 0
+    for evaluation in every:
+        for verdict in evaluation.verdicts:
+            previous = verdict.previous
+            if previous is None or not verdict.changed:
+                continue
+            text = explain(verdict, evaluation)
+            assert f"In {previous.period} it was: " in text, text
+            got, had = verdict.decision, previous.decision
+            if got is None or had is None:  # held for HR now or then: said, not a loss by the rule
+                assert "held: HR decides" in text
+                continue
+            if float(got) < float(had):
+                worse += 1
+                assert verdict.reason == "clear_below", (evaluation.rule.key, verdict)
+                assert evaluation.reference is not None and verdict.high is not None
+                assert verdict.high < evaluation.reference
+            else:
+                better += 1
+    assert worse > 5 and better > 5
+
+
 @pytest.mark.parametrize(
     ("key", "truth_column"),
     [("attachment_company", "true_attachment"), ("satisfaction_company", "true_satisfaction")],
@@ -222,10 +248,22 @@ def test_the_cli_lists_rules_and_exports_for_hr(demo: Store, tmp_path: Path) -> 
     )
     dumped = run("evaluate", "--format", "json", "--language", "nl")
     assert dumped.returncode == 0, dumped.stderr
+    default = ",".join(sorted({evaluate(demo, one).period for one in RULES[:2]}))
+    detail = f"rules promotion_ce,bonus_service period {default} rows {len(json.loads(dumped.stdout))}"
+    assert detail in [entry["detail"] for entry in entries(demo, action="incentives_exported")], (
+        "the audit log names the periods evaluated, not 'newest'"
+    )
     items = json.loads(dumped.stdout)
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", item["results_built_at"]) for item in items)
     assert {item["rule"] for item in items} == {"promotion_ce", "bonus_service"}
     judged = [item for item in items if item["outcome"] != "not_assessed"]
     assert judged and all(re.search(r"\d,\d\d", item["explanation"]) for item in judged), "Dutch numbers"
+    units = read_units(demo)
+    location = str(units[units["level"] == "location"].sort_values("unit_code")["unit_code"].iloc[0])
+    one = run("evaluate", "--unit", location, "--format", "csv")
+    assert one.returncode == 0, one.stderr
+    assert {row["unit_code"] for row in csv.DictReader(io.StringIO(one.stdout))} == {location}
+    assert "previous_outcome" in one.stdout.splitlines()[0]
     table = run("evaluate", "--rule", "bonus_service")
     assert table.returncode == 0 and "bonus_service" in table.stdout
     for args, problem in (
@@ -233,6 +271,7 @@ def test_the_cli_lists_rules_and_exports_for_hr(demo: Store, tmp_path: Path) -> 
         (("--rule", "nope"), "no incentive rule 'nope'"),
         (("--period", "1999-Q1"), "periods with results"),
         (("--output", "x.csv"), "add --format csv"),
+        (("--unit", "NOPE"), "--unit: there is no unit 'NOPE'"),
     ):
         failed = run("evaluate", *args)
         assert failed.returncode == 2 and problem in failed.stderr, (args, failed.stderr)

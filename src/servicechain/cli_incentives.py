@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import json
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -70,9 +71,12 @@ def rules_command() -> None:
 @incentives_app.command("evaluate")
 def evaluate_command(
     period: Annotated[
-        str | None, typer.Option(help="The period, e.g. 2026-Q3 (default: the newest).")
+        str | None, typer.Option(help="The period, e.g. 2026-Q3 (default: the newest that has ended).")
     ] = None,
     rule: Annotated[str | None, typer.Option(help="One rule's key (default: every rule).")] = None,
+    unit: Annotated[
+        str | None, typer.Option(help="Only this unit and the units below it (a unit code).")
+    ] = None,
     output_format: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
     output: Annotated[
         Path | None, typer.Option("--output", help="Write to this file instead of the screen.")
@@ -102,18 +106,21 @@ def evaluate_command(
                 )
             rules = [found]
         store = _open()
-        evaluations = [evaluate(store, one, period) for one in rules]
+        path = None if unit is None else _path_of(store, unit)
+        evaluations = [evaluate(store, one, period, path=path) for one in rules]
         rows = texts.export_rows(evaluations, language, translator(language))
         if output_format == "csv":
             text = texts.to_csv(rows)
         elif output_format == "json":
-            text = json.dumps(rows, ensure_ascii=False, indent=1) + "\n"
+            text = json.dumps(rows, ensure_ascii=False, indent=1, default=_iso) + "\n"
         if output_format != "table":
             log_event(
                 store,
                 f"cli:{getpass.getuser()}",
                 "incentives_exported",
-                f"rules {','.join(r.key for r in rules)} period {period or 'newest'} rows {len(rows)}",
+                f"rules {','.join(r.key for r in rules)} "
+                f"period {','.join(sorted({e.period for e in evaluations}))} rows {len(rows)}"
+                + (f" unit {unit}" if unit else ""),
             )
             if output is None:
                 typer.echo(text, nl=False)
@@ -127,6 +134,28 @@ def evaluate_command(
     _print_table(evaluations, rows)
 
 
+def _iso(value: Any) -> str:
+    """Dates and times in the JSON export as ISO text (``2026-04-02T06:00:00``)."""
+    if isinstance(value, datetime):
+        return value.replace(microsecond=0).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _path_of(store: Any, code: str) -> str:
+    import sqlalchemy as sa
+
+    from servicechain.store import schema
+
+    unit = schema.org_unit
+    with store.engine.connect() as connection:
+        path = connection.execute(sa.select(unit.c.path).where(unit.c.code == code)).scalar()
+    if path is None:
+        raise UserError(f"--unit: there is no unit {code!r}")
+    return str(path)
+
+
 def _print_table(evaluations: list[Evaluation], rows: list[dict[str, Any]]) -> None:
     for evaluation in evaluations:
         table = Table(
@@ -136,8 +165,11 @@ def _print_table(evaluations: list[Evaluation], rows: list[dict[str, Any]]) -> N
             "shrunk (interval)",
             "outcome",
             "eligible / share",
+            f"{evaluation.previous_period or 'before'}",
             "why",
-            title=f"{evaluation.rule.key}: {evaluation.rule.name('en')} ({evaluation.period})",
+            title=f"{evaluation.rule.key}: {evaluation.rule.name('en')} ({evaluation.period}"
+            + ("" if evaluation.ended else ", not ended: provisional")
+            + ")",
         )
         for verdict, row in zip(
             evaluation.verdicts, [r for r in rows if r["rule"] == evaluation.rule.key], strict=True
@@ -161,6 +193,9 @@ def _print_table(evaluations: list[Evaluation], rows: list[dict[str, Any]]) -> N
                 value,
                 verdict.outcome,
                 decided,
+                ""
+                if verdict.previous is None
+                else verdict.previous.outcome + (" (changed)" if verdict.changed else ""),
                 row["explanation"],
             )
         console.print(table)

@@ -92,3 +92,37 @@ def test_a_store_manager_sees_only_their_own_store(live_web: LiveWeb, browser: A
         tab.screenshot("incentives-unit-manager.png")
     finally:
         context.close()
+
+
+def test_a_regional_manager_reads_one_managers_outcome(live_web: LiveWeb, browser: Any) -> None:
+    """The regional manager's workflow: their region's stores only, one store manager's outcome on its
+    own (with the period before), back to every store; a store in another region is not there (404)."""
+    promotion = load_rules()[0]
+    newest = evaluate(live_web.store, promotion)
+    mine = next(v for v in newest.verdicts if v.unit_code == live_web.location)
+    context = browser.new_context(viewport=VIEWPORT, locale="en-GB")
+    try:
+        tab = Tab(context.new_page(), live_web)
+        tab.sign_in_quickly(live_web.accounts["regional-manager"].email)
+        tab.goto("/incentives?lang=en")
+        ids = tab.page.eval_on_selector_all("#verdicts tbody tr", "rows => rows.map(r => r.id)")
+        assert f"verdict-{live_web.location}" in ids and f"verdict-{live_web.other_location}" not in ids
+        assert tab.page.locator("#export").count() == 0
+        tab.submit(f"#verdict-{live_web.location} a.person")
+        assert tab.page.eval_on_selector_all("#verdicts tbody tr", "rows => rows.map(r => r.id)") == [
+            f"verdict-{live_web.location}"
+        ]
+        row = tab.page.locator(f"#verdict-{live_web.location}")
+        assert row.get_attribute("data-outcome") == mine.outcome
+        assert row.get_attribute("data-changed") == ("true" if mine.changed else "false")
+        if mine.previous is not None:
+            before = row.locator("small.before .badge").get_attribute("class")
+            assert before == f"badge {mine.previous.outcome}"
+        assert row.locator("td.why").inner_text().startswith(mine.unit_name)
+        tab.screenshot("incentives-one-manager.png")
+        tab.submit("#all-units")
+        assert tab.page.locator("#verdicts tbody tr").count() == len(ids)
+        tab.goto(f"/incentives?unit={live_web.other_location}&lang=en", status=404)
+        assert "There is no unit" in tab.page.content()
+    finally:
+        context.close()

@@ -196,7 +196,11 @@ def test_the_page_marks_a_changed_outcome_and_a_running_quarter(web: LiveWeb) ->
     assert 'id="provisional"' not in page
     changed = {v.unit_code for v in newest.verdicts if v.changed}
     assert changed == set(re.findall(r'id="verdict-([^"]+)"[^>]*data-changed="true"', page))
-    assert f"<th>{newest.previous_period}</th>" in page
+    before = [v for v in newest.verdicts if v.previous is not None]
+    assert before and all(
+        f'{v.previous.period}: <span class="badge {v.previous.outcome}">' in page  # type: ignore[union-attr]
+        for v in before
+    ), "the period before, per unit"
     if running:  # the demo collects in the current quarter: shown, but provisional
         later = callers_page(web, {"rule": promotion.key, "period": running[-1]})
         assert 'id="provisional"' in later and "has not ended yet" in later

@@ -61,6 +61,16 @@ def _days(value: float | None) -> str:
     return "" if value is None else f"{value:.1f}"
 
 
+Since = Annotated[
+    datetime | None,
+    typer.Option(formats=DAY, help="Only ideas raised on or after this day (YYYY-MM-DD, UTC)."),
+]
+Until = Annotated[
+    datetime | None,
+    typer.Option(formats=DAY, help="Only ideas raised on or before this day (YYYY-MM-DD, UTC)."),
+]
+
+
 @ideas_app.command("list")
 def list_command(
     unit: Annotated[str | None, typer.Option(help="Only this unit and the units below it (code).")] = None,
@@ -70,14 +80,8 @@ def list_command(
     ] = "all",
     kind: Annotated[str | None, typer.Option(help="friction or rule.")] = None,
     sort: Annotated[str, typer.Option(help="votes (most first) or newest.")] = "votes",
-    since: Annotated[
-        datetime | None,
-        typer.Option(formats=DAY, help="Only ideas raised on or after this day (YYYY-MM-DD, UTC)."),
-    ] = None,
-    until: Annotated[
-        datetime | None,
-        typer.Option(formats=DAY, help="Only ideas raised on or before this day (YYYY-MM-DD, UTC)."),
-    ] = None,
+    since: Since = None,
+    until: Until = None,
     output: Annotated[
         str, typer.Option("--format", help="table, csv or json (one object a line).")
     ] = "table",
@@ -113,14 +117,8 @@ def list_command(
 @ideas_app.command("summary")
 def summary_command(
     unit: Annotated[str | None, typer.Option(help="Only this unit and the units below it (code).")] = None,
-    since: Annotated[
-        datetime | None,
-        typer.Option(formats=DAY, help="Only ideas raised on or after this day (YYYY-MM-DD, UTC)."),
-    ] = None,
-    until: Annotated[
-        datetime | None,
-        typer.Option(formats=DAY, help="Only ideas raised on or before this day (YYYY-MM-DD, UTC)."),
-    ] = None,
+    since: Since = None,
+    until: Until = None,
     output: Annotated[
         str, typer.Option("--format", help="table, csv (one row per unit, then the total) or json.")
     ] = "table",

@@ -126,6 +126,15 @@ def test_an_anonymous_idea_keeps_only_a_keyed_digest_of_its_author(org: Org) -> 
     assert not any(f"idea {idea['id']} " in line or (user.email in line and "idea" in line) for line in lines)
 
 
+def test_idea_numbers_do_not_follow_the_order_of_raising(org: Org) -> None:
+    """Numbers in order would place an anonymous idea between the named ideas raised around it."""
+    moment = datetime(2026, 3, 5, 9, 0)
+    ids = [org.idea("L-UTR", title=f"Volgorde {n}", anonymous=n % 2 == 0, now=moment)["id"]
+           for n in range(12)]
+    assert all(100_000_000 <= number < 1_000_000_000 for number in ids) and len(set(ids)) == len(ids)
+    assert ids != sorted(ids) and ids != sorted(ids, reverse=True), "12 in a row: one order in 239.5 million"
+
+
 def test_a_named_idea_shows_its_author_and_carries_no_key(org: Org) -> None:
     author, user = org.member("L-UTR")
     named = raise_idea(
@@ -424,7 +433,6 @@ def test_every_idea_is_kept_to_the_hour_and_shown_so(org: Org) -> None:
         row = _raw(org, idea["id"])
         assert (row.created_at, row.status_changed_at) == (hour, hour), idea["title"]
         assert (idea["created_at"], idea["status_changed_at"]) == (hour, hour)
-    assert named["id"] < hidden["id"]
     # an idea stored with its exact time (before this rule) is shown to the hour only
     idea = schema.idea
     with org.store.transaction() as connection:
@@ -477,8 +485,8 @@ def test_the_demo_raises_votes_and_decides_ideas_once(fresh_org: Org) -> None:
     assert demo_ideas(fresh_org.store, settings) == 0  # a second demo adds none
     idea, votes = schema.idea, schema.idea_vote
     rows = select_rows(fresh_org.store, sa.select(idea.c.id, idea.c.status, idea.c.author_email,
-                                                  idea.c.decided_by).order_by(idea.c.id))  # fmt: skip
-    assert [row.status for row in rows] == ["done", "planned", "under_review", "declined", "new"]
+                                                  idea.c.decided_by).order_by(idea.c.created_at))  # fmt: skip
+    assert [row.status for row in rows] == ["done", "planned", "declined", "under_review", "new"]
     assert {row.author_email for row in rows} == {None, logins["employee"].email}
     assert {row.decided_by for row in rows if row.status != "new"} == {logins["unit-manager"].email}
     per_idea = sa.select(votes.c.idea_id, sa.func.count()).group_by(votes.c.idea_id)

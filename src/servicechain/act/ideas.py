@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -192,6 +193,16 @@ def _title(title: str) -> str:
     return title
 
 
+def _unused_id(connection: sa.Connection) -> int:
+    """A random nine-digit id no idea has: numbers in order would place an anonymous idea between
+    the named ideas raised just before and after it, on every page that shows them."""
+    idea = schema.idea
+    while True:
+        candidate = 100_000_000 + secrets.randbelow(900_000_000)
+        if connection.execute(sa.select(idea.c.id).where(idea.c.id == candidate)).first() is None:
+            return candidate
+
+
 def raise_idea(
     store: Store,
     member: Member,
@@ -223,6 +234,7 @@ def raise_idea(
         idea_id = connection.execute(
             idea.insert()
             .values(
+                id=_unused_id(connection),
                 unit_id=home["id"],
                 kind=kind,
                 title=title,

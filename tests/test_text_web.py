@@ -94,6 +94,21 @@ def test_the_unit_page_shows_what_people_write_about_the_managers_location(web: 
     assert callers.session("employee").get(f"/units/{web.team}").status_code == 403
 
 
+def test_the_region_page_shows_what_people_write_in_the_region(web: LiveWeb) -> None:
+    """The regional manager's own page has the region's texts: its customers' aspects and summary
+    over the newest four quarters, as the document has them for the region."""
+    document = text_document(web.store)
+    region = unit_id(web, web.region)
+    page = Callers.of(web).clone("regional-manager").get(f"/regions/{web.region}", params={"lang": "en"})
+    assert page.status_code == 200, page.text[:300]
+    texts = section(page.text)
+    assert "What people write" in texts and "about this location" not in texts
+    expected = [r["aspect"] for r in rows(document, "aspect_rows", region, group="customer", period=RECENT)]
+    assert expected and sorted(aspect_keys(texts, "customer")) == sorted(expected)
+    summary = rows(document, "summary", region, group="customer", period=RECENT)[0]
+    assert f"{summary['texts']:,} texts" in texts
+
+
 def test_aspect_bars_greyed_and_flagged_as_the_document_says(web: LiveWeb) -> None:
     document = text_document(web.store)
     page = Callers.of(web).session("executive").get(f"/units/{web.location}")

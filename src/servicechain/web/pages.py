@@ -79,14 +79,16 @@ def _unit_page(request: Request, code: str, name: str) -> Response:
         return RedirectResponse(f"/{'regions' if is_region else 'units'}/{code}", status_code=303)
     draw = charts.region if is_region else charts.unit
     data, specs = _page(results, name, scope, language, draw, code)
-    context: dict[str, Any] = {"data": data, "charts": specs}
+    section = texts.unit_section(results, scope, code, language)  # issue 8: what people write
+    context: dict[str, Any] = {
+        "data": data,
+        "texts": texts.page_context(section),
+        "charts": _with_texts(results, specs, section, language, f"unit:{code}"),
+    }
     if not is_region:  # act issue: recognition, the confirmed praise of the unit's subtree
         from servicechain.web.recognition import unit_section
 
         context["praise"] = unit_section(request, code)
-        section = texts.unit_section(results, scope, code, language)  # issue 8: what people write
-        context["charts"] = _with_texts(results, specs, section, language, f"unit:{code}")
-        context["texts"] = texts.page_context(section)
     return render(request, f"{name}.html", context)
 
 

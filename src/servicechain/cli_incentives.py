@@ -17,6 +17,7 @@ from servicechain.cli_common import user_errors as _user_errors
 from servicechain.errors import UserError
 
 if TYPE_CHECKING:
+    from servicechain.act.incentive_decisions import Finalised
     from servicechain.act.incentive_rules import IncentiveRule
     from servicechain.act.incentives import Evaluation
 
@@ -85,8 +86,8 @@ def evaluate_command(
 ) -> None:
     """Every unit's (manager's) outcome under the rules for a period, and why (csv, json: the HR export)."""
     from servicechain.accounts.audit import log_event
+    from servicechain.act import incentive_decisions as decisions
     from servicechain.act import incentive_texts as texts
-    from servicechain.act.incentive_rules import rule_of
     from servicechain.act.incentives import evaluate
     from servicechain.web.i18n import translator
 
@@ -97,18 +98,17 @@ def evaluate_command(
             raise UserError(f"--language must be en or nl, not {language!r}")
         if output is not None and output_format == "table":
             raise UserError("--output writes the HR export: add --format csv or --format json")
-        rules = _rules()
-        if rule is not None:
-            found = rule_of(rules, rule)
-            if found is None:
-                raise UserError(
-                    f"no incentive rule {rule!r}: choose one of {', '.join(r.key for r in rules)}"
-                )
-            rules = [found]
+        rules = _chosen(rule)
         store = _open()
         path = None if unit is None else _path_of(store, unit)
         evaluations = [evaluate(store, one, period, path=path) for one in rules]
-        rows = texts.export_rows(evaluations, language, translator(language))
+        frozen = [decisions.finalised(store, e.rule.key, e.period, path=path) for e in evaluations]
+        translate = translator(language)
+        rows = [
+            row
+            for evaluation, record in zip(evaluations, frozen, strict=True)
+            for row in decisions.export_rows(evaluation, record, language, translate)
+        ]
         if output_format == "csv":
             text = texts.to_csv(rows)
         elif output_format == "json":
@@ -131,7 +131,62 @@ def evaluate_command(
                     raise UserError(f"{output}: cannot write: {error.strerror or error}") from None
                 console.print(f"{len(rows)} rows written to {output}", highlight=False)
             return
-    _print_table(evaluations, rows)
+    _print_table(evaluations, frozen, rows)
+
+
+@incentives_app.command("finalise")
+def finalise_command(
+    period: Annotated[str, typer.Option(help="The period to finalise, e.g. 2026-Q3 (it must have ended).")],
+    rule: Annotated[str | None, typer.Option(help="One rule's key (default: every rule).")] = None,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Replace a record finalised before (audited with what changed).")
+    ] = False,
+) -> None:
+    """Freeze every unit's outcome of the rules for an ended period as HR's record: a later import no
+    longer changes it (the pages, the API and the export show it, and the live outcome where it differs)."""
+    from servicechain.act import incentive_decisions as decisions
+    from servicechain.act.incentives import IncentiveRefused
+
+    with _user_errors():
+        rules = _chosen(rule)
+        store = _open()
+        by = f"cli:{getpass.getuser()}"
+        earlier = {one.key: decisions.finalised(store, one.key, period) for one in rules}
+        try:
+            done = decisions.finalise(store, period, by, rules, replace=replace)
+        except IncentiveRefused as error:
+            if error.message == decisions.ALREADY:
+                raise UserError(f"{error} Add --replace to do so.") from None
+            raise
+    for record in done:
+        counts = ", ".join(
+            f"{outcome} {count}"
+            for outcome, count in decisions.counts(
+                [decisions.Line(d.verdict, d.verdict) for d in record.decisions]
+            ).items()
+            if count
+        )
+        what = "replaced" if earlier.get(record.rule) else "finalised"
+        console.print(
+            f"{record.rule} {record.period}: {what} on {record.finalised_at.isoformat()} "
+            f"by {record.finalised_by}, "
+            f"{len(record.decisions)} units ({counts}), snapshot {record.snapshot_id}",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+def _chosen(rule: str | None) -> list[IncentiveRule]:
+    """Every rule, or the one named ``rule`` (UserError naming the rules when there is none)."""
+    from servicechain.act.incentive_rules import rule_of
+
+    rules = _rules()
+    if rule is None:
+        return rules
+    found = rule_of(rules, rule)
+    if found is None:
+        raise UserError(f"no incentive rule {rule!r}: choose one of {', '.join(r.key for r in rules)}")
+    return [found]
 
 
 def _iso(value: Any) -> str:
@@ -156,8 +211,17 @@ def _path_of(store: Any, code: str) -> str:
     return str(path)
 
 
-def _print_table(evaluations: list[Evaluation], rows: list[dict[str, Any]]) -> None:
-    for evaluation in evaluations:
+def _print_table(
+    evaluations: list[Evaluation], frozen: list[Finalised | None], rows: list[dict[str, Any]]
+) -> None:
+    from servicechain.act.incentive_decisions import lines
+
+    for evaluation, record in zip(evaluations, frozen, strict=True):
+        final = (
+            ""
+            if record is None
+            else f", finalised on {record.finalised_at.date().isoformat()} by {record.finalised_by}"
+        )
         table = Table(
             "unit",
             "manager",
@@ -169,11 +233,13 @@ def _print_table(evaluations: list[Evaluation], rows: list[dict[str, Any]]) -> N
             "why",
             title=f"{evaluation.rule.key}: {evaluation.rule.name('en')} ({evaluation.period}"
             + ("" if evaluation.ended else ", not ended: provisional")
+            + final
             + ")",
         )
-        for verdict, row in zip(
-            evaluation.verdicts, [r for r in rows if r["rule"] == evaluation.rule.key], strict=True
+        for line, row in zip(
+            lines(evaluation, record), [r for r in rows if r["rule"] == evaluation.rule.key], strict=True
         ):
+            verdict = line.verdict
             value = (
                 ""
                 if verdict.shrunk is None
@@ -196,7 +262,14 @@ def _print_table(evaluations: list[Evaluation], rows: list[dict[str, Any]]) -> N
                 ""
                 if verdict.previous is None
                 else verdict.previous.outcome + (" (changed)" if verdict.changed else ""),
-                row["explanation"],
+                row["explanation"]
+                + (
+                    f" Changed since finalised: now {line.live.outcome}."
+                    if line.changed_since and line.live is not None
+                    else " Changed since finalised: no longer judged."
+                    if line.changed_since
+                    else ""
+                ),
             )
         console.print(table)
 

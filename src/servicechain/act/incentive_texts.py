@@ -117,10 +117,21 @@ EXPORT_COLUMNS = [
     "snapshot_id",
     "results_built_at",
 ]
+FINAL_COLUMNS = [
+    "finalised_at",
+    "finalised_by",
+    "changed_since_finalised",
+    "live_outcome",
+    "live_eligible",
+    "live_payout_share",
+]
+"""The export's columns about the frozen record (``act/incentive_decisions.py``): empty while the period
+is not finalised; the live outcome only where a later import changed it."""
+EXPORT_COLUMNS += FINAL_COLUMNS
 """The HR export's columns: one row per unit (manager) and rule; numbers with a decimal point. The
 columns after ``explanation`` came later (a script that reads columns by position keeps working):
 the basis of the decision (floor, weight, min_n, the snapshot and when it was built), whether the
-period has ended, and the previous period's outcome."""
+period has ended, the previous period's outcome, and the frozen record (:data:`FINAL_COLUMNS`)."""
 
 
 def english(message: str, **values: Any) -> str:
@@ -260,6 +271,7 @@ def export_rows(
                     "snapshot_id": evaluation.snapshot_id,
                     "results_built_at": evaluation.built_at,
                 }
+                | dict.fromkeys(FINAL_COLUMNS)
             )
     return rows
 

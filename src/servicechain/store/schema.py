@@ -565,3 +565,26 @@ recognition_scan = sa.Table(
     sa.Column("scanned_at", sa.DateTime, nullable=False),
     comment="How far recognition has read each source: later runs read only newer texts.",
 )
+
+incentive_decision = sa.Table(
+    "incentive_decision",
+    metadata,
+    _id("incentive_decision"),
+    sa.Column("rule", sa.String(64), nullable=False, comment="The incentive rule's key"),
+    sa.Column("period", sa.String(16), nullable=False),
+    sa.Column("unit_id", sa.BigInteger, nullable=False, comment="The unit judged (its manager's outcome)"),
+    sa.Column("manager_employee_code", sa.String(64), comment="The unit's manager when it was finalised"),
+    sa.Column("outcome", sa.String(32), nullable=False, comment="met, met_within_noise, partly_met, ..."),
+    sa.Column("reason", sa.String(32), nullable=False, comment="clear_above, straddles, clear_below, ..."),
+    sa.Column("eligible", sa.Boolean, comment="Threshold rules; NULL when held for HR"),
+    sa.Column("attainment", sa.Double, comment="Bonus rules: 0..1; NULL when held for HR"),
+    sa.Column("payout_share", sa.Double, comment="Bonus rules: weight x attainment; NULL when held for HR"),
+    sa.Column("row", sa.Text, nullable=False, comment="The HR export row as JSON, explanations in nl and en"),
+    sa.Column("snapshot_id", sa.BigInteger, nullable=False, comment="The results snapshot it was judged on"),
+    sa.Column("rules_sha256", sa.String(64), nullable=False, comment="SHA-256 of the rule as applied"),
+    sa.Column("finalised_at", sa.DateTime, nullable=False),
+    sa.Column("finalised_by", sa.String(320), nullable=False),
+    sa.UniqueConstraint("rule", "period", "unit_id"),
+    comment="Incentive outcomes frozen for HR per rule, period and unit: a later import does not "
+    "change them.",
+)

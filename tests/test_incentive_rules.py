@@ -503,10 +503,13 @@ def test_a_running_quarter_is_provisional_and_the_export_names_its_basis(store: 
     written = {
         row["unit_code"]: row for row in csv.DictReader(io.StringIO(to_csv(export_rows([running, ended]))))
     }
-    assert list(next(iter(written.values())))[-11:] == [
+    assert list(next(iter(written.values())))[-17:] == [
         "manager_left_on", "floor", "weight", "min_n", "below_min_n", "period_ended", "previous_period",
-        "previous_outcome", "changed", "snapshot_id", "results_built_at"]  # fmt: skip
+        "previous_outcome", "changed", "snapshot_id", "results_built_at",
+        "finalised_at", "finalised_by", "changed_since_finalised", "live_outcome", "live_eligible",
+        "live_payout_share"]  # fmt: skip
     row = written["L-B"]
+    assert row["finalised_at"] == row["finalised_by"] == row["live_outcome"] == "", "not finalised"
     assert (row["floor"], row["weight"], row["min_n"], row["below_min_n"]) == (
         "3.85",
         "0.333333",

@@ -126,3 +126,52 @@ def test_a_regional_manager_reads_one_managers_outcome(live_web: LiveWeb, browse
         assert "There is no unit" in tab.page.content()
     finally:
         context.close()
+
+
+def test_the_analyst_finalises_a_quarter_and_a_store_manager_sees_the_frozen_outcome(
+    live_web: LiveWeb, browser: Any
+) -> None:
+    """The analyst opens the newest ended quarter, ticks the confirmation and finalises it for HR; the
+    page then says when and by whom, and the store manager sees their store's frozen outcome."""
+    promotion = load_rules()[0]
+    newest = evaluate(live_web.store, promotion)
+    period = newest.period
+    mine = next(v for v in newest.verdicts if v.unit_code == live_web.location)
+    analyst = live_web.accounts["analyst"].email
+    context = browser.new_context(viewport=VIEWPORT, locale="en-GB")
+    try:
+        tab = Tab(context.new_page(), live_web)
+        tab.sign_in_quickly(analyst)
+        tab.goto(f"/incentives?rule={promotion.key}&period={period}&lang=en")
+        assert tab.page.locator("#finalised").count() == 0
+        assert tab.page.locator("#finalise-button").is_visible()
+        tab.page.check("#confirm-finalise")
+        tab.submit("#finalise-button")
+        tab.clean("finalised")
+        tab.fits("finalised")
+        assert tab.page.get_attribute("#evaluation", "data-period") == period
+        status = tab.page.locator("#finalised")
+        assert status.get_attribute("data-by") == analyst
+        assert "Finalised for HR on" in status.inner_text() and analyst in status.inner_text()
+        assert tab.page.locator("#finalise").count() == 0, "finalised once"
+        rows = tab.page.locator("#verdicts tbody tr[data-finalised='true']")
+        assert rows.count() == len(newest.verdicts)
+    finally:
+        context.close()
+    context = browser.new_context(viewport=VIEWPORT, locale="nl-NL")
+    try:
+        tab = Tab(context.new_page(), live_web)
+        tab.sign_in_quickly(live_web.accounts["unit-manager"].email)
+        tab.goto(f"/incentives?rule={promotion.key}&period={period}&lang=en")
+        tab.clean("manager")
+        assert tab.page.locator("#finalised").get_attribute("data-by") == analyst
+        assert tab.page.locator("#finalise").count() == 0, "managers do not finalise"
+        row = tab.page.locator(f"#verdict-{live_web.location}")
+        assert row.get_attribute("data-finalised") == "true"
+        assert row.get_attribute("data-outcome") == mine.outcome
+        assert row.get_attribute("data-changed-since") == "false"
+        assert row.locator("td.why").inner_text().startswith(mine.unit_name)
+        ids = tab.page.eval_on_selector_all("#verdicts tbody tr", "rows => rows.map(r => r.id)")
+        assert ids == [f"verdict-{live_web.location}"]
+    finally:
+        context.close()

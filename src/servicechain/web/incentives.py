@@ -5,27 +5,36 @@ subtree (so a store manager reads why their own rule came out as it did), employ
 (403). The CSV export for HR (``/incentives/export.csv``, ``/api/v1/incentives/export``) is for
 executives and analysts and goes into the audit log. The rules come from the ``incentive_rules``
 setting (default: ``act/incentive_rules.yaml``), read when the application starts.
+
+Analysts finalise a period that has ended (``POST /incentives/finalise``, ``POST
+/api/v1/incentives/finalise``; :mod:`servicechain.act.incentive_decisions`): from then on the page,
+the API and the export show the frozen outcome, and the live one beside it only where a later
+import changed it.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from fastapi import APIRouter, FastAPI, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi import APIRouter, FastAPI, Form, Query, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
 
 from servicechain.accounts.audit import log_event
 from servicechain.accounts.roles import sees_everything
+from servicechain.accounts.users import User
+from servicechain.act import incentive_decisions as decisions
 from servicechain.act import incentive_texts as texts
 from servicechain.act import incentives
 from servicechain.act.incentive_rules import IncentiveRule, load_rules, rule_of
 from servicechain.store import schema
-from servicechain.web.access import NotFound, require_whole_organisation
+from servicechain.web.access import Forbidden, NotFound, require_whole_organisation
 from servicechain.web.i18n import N_, translator
 from servicechain.web.render import render
-from servicechain.web.scoped import scores_caller
-from servicechain.web.session import client_of, language_of, signed_in, store_of
+from servicechain.web.scoped import check_api_write, scores_caller
+from servicechain.web.session import check_csrf, client_of, language_of, signed_in, store_of
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(tags=["incentives"])
@@ -52,7 +61,14 @@ MESSAGES = {
     incentives.UNKNOWN_LEVEL: N_(
         "The rule {rule} judges units of level {level}, and the organisation has none."
     ),
+    decisions.NO_PERIOD: N_("Name the period to finalise, e.g. 2026-Q3."),
+    decisions.NOT_ENDED: N_("{period} has not ended yet: a period is finalised for HR once it is over."),
+    decisions.ALREADY: N_(
+        "{rule} for {period} was finalised on {date} by {by}: to finalise it again, replace it explicitly."
+    ),
+    decisions.FOR_ANALYSTS: N_("Finalising a period for HR is for analysts."),
 }
+CONFIRM_FIRST = N_("Tick the box to confirm that these outcomes are final for HR.")
 SENTENCES = (  # the explanation's parts (act/incentive_texts.py), for the Dutch catalogue
     N_("manager {name}"),
     N_("manager {name}, left on {date}"),
@@ -166,6 +182,51 @@ def evaluations(
         raise Refused(_message(request, error)) from None
 
 
+def frozen_of(
+    request: Request, evaluation: incentives.Evaluation, path: str | None
+) -> decisions.Finalised | None:
+    """The frozen record of the evaluation's rule and period (its units below ``path``), if any."""
+    return decisions.finalised(store_of(request), evaluation.rule.key, evaluation.period, path=path)
+
+
+def _stamp(frozen: decisions.Finalised) -> dict[str, Any]:
+    return {
+        "finalised_at": frozen.finalised_at.isoformat(),
+        "finalised_on": frozen.finalised_at.date().isoformat(),
+        "finalised_by": frozen.finalised_by,
+        "snapshot_id": frozen.snapshot_id,
+        "rules_sha256": frozen.rules_sha256,
+    }
+
+
+def line_json(line: decisions.Line, evaluation: incentives.Evaluation, language: str) -> dict[str, Any]:
+    """One unit as shown: the frozen verdict when the period is finalised (``finalised: true``), with
+    the live outcome under ``live`` only where it differs (``changed_since_finalised``)."""
+    _ = translator(language)
+    out = verdict_json(line.verdict, evaluation, language)
+    out["in_record"] = line.frozen is not None
+    out["changed_since_finalised"] = line.changed_since
+    out["live"] = None
+    if line.frozen is not None:
+        out["explanation"] = line.frozen.explanation(language)
+    if line.changed_since and line.live is not None:
+        live = line.live
+        out["live"] = {
+            "outcome": live.outcome,
+            "outcome_text": _(OUTCOME_NAMES[live.outcome]),
+            "reason": live.reason,
+            "eligible": live.eligible,
+            "attainment": live.attainment,
+            "payout_share": live.payout,
+            "n": live.n,
+            "shrunk": live.shrunk,
+            "interval_low": live.low,
+            "interval_high": live.high,
+            "explanation": texts.explain(live, evaluation, language, _),
+        }
+    return out
+
+
 def verdict_json(
     verdict: incentives.UnitVerdict, evaluation: incentives.Evaluation, language: str
 ) -> dict[str, Any]:
@@ -224,8 +285,12 @@ def rule_json(rule: IncentiveRule, language: str) -> dict[str, Any]:
     }
 
 
-def evaluation_json(evaluation: incentives.Evaluation, language: str) -> dict[str, Any]:
-    """A rule's evaluation as JSON."""
+def evaluation_json(
+    evaluation: incentives.Evaluation, language: str, frozen: decisions.Finalised | None = None
+) -> dict[str, Any]:
+    """A rule's evaluation as JSON; for a finalised period (``finalised``: when, by whom, on which
+    snapshot) the units' frozen outcomes, with the live one where it differs."""
+    shown = decisions.lines(evaluation, frozen)
     return {
         "rule": rule_json(evaluation.rule, language),
         "period": evaluation.period,
@@ -237,8 +302,11 @@ def evaluation_json(evaluation: incentives.Evaluation, language: str) -> dict[st
         "measure_name": evaluation.measure.get(language),
         "reference": evaluation.reference,
         "reference_n": evaluation.reference_n,
-        "counts": evaluation.counts(),
-        "units": [verdict_json(v, evaluation, language) for v in evaluation.verdicts],
+        "counts": decisions.counts(shown),
+        "finalised": None
+        if frozen is None
+        else _stamp(frozen) | {"changed_since": sum(line.changed_since for line in shown)},
+        "units": [line_json(line, evaluation, language) for line in shown],
     }
 
 
@@ -247,6 +315,18 @@ def incentives_page(
     request: Request, rule: RuleQuery = None, period: PeriodQuery = None, unit: UnitQuery = None
 ) -> Response:
     user, path = scores_caller(request)
+    return _page(request, user, path, rule, period, unit)
+
+
+def _page(
+    request: Request,
+    user: User,
+    path: str | None,
+    rule: str | None,
+    period: str | None,
+    unit: str | None,
+    error: str | None = None,
+) -> Response:
     path = unit_path(request, path, unit)
     language = language_of(request)
     rules = _rules(request)
@@ -257,17 +337,61 @@ def incentives_page(
         "period": period or "",
         "unit": unit or "",
         "evaluation": None,
-        "error": None,
+        "error": error,
         "outcome_names": OUTCOME_NAMES,
         "kind_names": KIND_NAMES,
         "can_export": sees_everything(user.role),
+        "can_finalise": user.role in decisions.FINALISERS,
     }
     try:
-        context["evaluation"] = evaluation_json(evaluations(request, key, period, path)[0], language)
-    except Refused as error:
-        context["error"] = str(error)
+        found = evaluations(request, key, period, path)[0]
+    except Refused as refused:
+        context["error"] = str(refused)
         return render(request, "incentives.html", context, status_code=400)
-    return render(request, "incentives.html", context)
+    context["evaluation"] = evaluation_json(found, language, frozen_of(request, found, path))
+    return render(request, "incentives.html", context, status_code=400 if error else 200)
+
+
+@router.post("/incentives/finalise")
+def finalise_form(
+    request: Request,
+    csrf_token: Annotated[str, Form()] = "",
+    rule: Annotated[str, Form(max_length=64)] = "",
+    period: Annotated[str, Form(max_length=16)] = "",
+    confirm: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    """Finalise the shown rule for the shown period (analysts; the box ticked), then show it."""
+    user, path = scores_caller(request)
+    check_csrf(request, csrf_token)
+    _may_finalise(user)
+    message = None
+    if confirm != "yes":
+        message = translator(language_of(request))(CONFIRM_FIRST)
+    else:
+        try:
+            _finalise(request, user, _chosen(request, rule or None), period, replace=False)
+        except Refused as refused:
+            message = str(refused)
+    if message is not None:
+        return _page(request, user, path, rule or None, period or None, None, error=message)
+    query = urlencode({"rule": rule, "period": period} if rule else {"period": period})
+    return RedirectResponse(f"/incentives?{query}#evaluation", status_code=303)
+
+
+def _may_finalise(user: User) -> None:
+    if user.role not in decisions.FINALISERS:
+        raise Forbidden(MESSAGES[decisions.FOR_ANALYSTS])
+
+
+def _finalise(
+    request: Request, user: User, rules: list[IncentiveRule], period: str, *, replace: bool
+) -> list[decisions.Finalised]:
+    try:
+        return decisions.finalise(
+            store_of(request), period, user.email, rules, replace=replace, client=client_of(request)
+        )
+    except incentives.IncentiveRefused as error:
+        raise Refused(_message(request, error)) from None
 
 
 def _export(request: Request, rule: str | None, period: str | None) -> Response:
@@ -278,7 +402,14 @@ def _export(request: Request, rule: str | None, period: str | None) -> Response:
         found = evaluations(request, rule, period, None)
     except Refused as error:
         return _refused(request, str(error))
-    rows = texts.export_rows(found, language, translator(language))
+    translate = translator(language)
+    rows = [
+        row
+        for evaluation in found
+        for row in decisions.export_rows(
+            evaluation, frozen_of(request, evaluation, None), language, translate
+        )
+    ]
     periods = sorted({evaluation.period for evaluation in found})
     log_event(
         store_of(request),
@@ -321,7 +452,12 @@ def incentives_api(
         found = evaluations(request, rule, period, path)
     except Refused as error:
         return _refused(request, str(error))
-    return {"rules": [evaluation_json(evaluation, language) for evaluation in found]}
+    return {
+        "rules": [
+            evaluation_json(evaluation, language, frozen_of(request, evaluation, path))
+            for evaluation in found
+        ]
+    }
 
 
 @api_router.get(
@@ -333,3 +469,39 @@ def export_api(
     request: Request, rule: RuleQuery = None, period: PeriodQuery = None, lang: LangQuery = None
 ) -> Response:
     return _export(request, rule, period)
+
+
+class Finalise(BaseModel):
+    """What to finalise."""
+
+    period: str = Field(max_length=16, description="The period, e.g. 2026-Q3; it must have ended")
+    rule: str | None = Field(default=None, max_length=64, description="One rule's key (default: every rule)")
+    replace: bool = Field(
+        default=False, description="Replace a record finalised before (the audit log says what changed)"
+    )
+
+
+@api_router.post(
+    "/incentives/finalise",
+    summary="Freeze every unit's outcome of the rules for an ended period as HR's record (analysts)",
+)
+def finalise_api(request: Request, body: Finalise | None = None) -> Any:
+    user, _path = scores_caller(request)
+    check_api_write(request)
+    _may_finalise(user)  # who may, before what: a caller who may not learns nothing from the body
+    body = body or Finalise(period="")
+    try:
+        done = _finalise(request, user, _chosen(request, body.rule), body.period, replace=body.replace)
+    except Refused as error:
+        return _refused(request, str(error))
+    return {
+        "finalised": [
+            {"rule": record.rule, "period": record.period}
+            | _stamp(record)
+            | {
+                "units": len(record.decisions),
+                "counts": decisions.counts([decisions.Line(d.verdict, d.verdict) for d in record.decisions]),
+            }
+            for record in done
+        ]
+    }

@@ -470,8 +470,10 @@ def test_the_cli_export_does_not_let_a_spreadsheet_run_a_cell(fresh_org: Org, tm
 
 
 def test_the_demo_raises_votes_and_decides_ideas_once(fresh_org: Org) -> None:
-    """``servicechain demo`` shows the ideas page in use: the employee login's ideas at their
-    location, voted by the other logins (never by the author), decided by the location's manager."""
+    """``servicechain demo`` shows the ideas page in use: ideas at the employee login's location,
+    three raised by that login and two (one by name, one anonymous; both open) by a colleague
+    without a login, so the employee login has ideas to vote on; voted by the other logins (never
+    by the author), decided by the location's manager."""
     from servicechain.accounts.users import add_user
     from servicechain.demo.accounts import DOMAIN
     from servicechain.demo.acting import SEEDS, demo_ideas
@@ -487,7 +489,15 @@ def test_the_demo_raises_votes_and_decides_ideas_once(fresh_org: Org) -> None:
     rows = select_rows(fresh_org.store, sa.select(idea.c.id, idea.c.status, idea.c.author_email,
                                                   idea.c.decided_by).order_by(idea.c.created_at))  # fmt: skip
     assert [row.status for row in rows] == ["done", "planned", "declined", "under_review", "new"]
-    assert {row.author_email for row in rows} == {None, logins["employee"].email}
+    colleague = f"collega@{DOMAIN}"
+    assert {row.author_email for row in rows} == {None, logins["employee"].email, colleague}
+    employee = Member(logins["employee"].id, logins["employee"].email, settings.response_digest_key)
+    seen = list_ideas(fresh_org.store, member=employee)
+    assert sum(idea["yours"] for idea in seen) == 3
+    votable = [idea for idea in seen if not idea["yours"] and idea["status"] not in ("done", "declined")]
+    assert len(votable) == 2 and {idea["anonymous"] for idea in votable} == {True, False}
+    assert {idea["author_email"] for idea in votable} == {None, colleague}
+    assert not any(idea["voted"] for idea in votable), "left for the employee login to vote on"
     assert {row.decided_by for row in rows if row.status != "new"} == {logins["unit-manager"].email}
     per_idea = sa.select(votes.c.idea_id, sa.func.count()).group_by(votes.c.idea_id)
     counted = select_rows(fresh_org.store, per_idea)

@@ -43,7 +43,8 @@ SEEDS = (
 
 def demo_ideas(store: Store, settings: Settings) -> int:
     """Raise, vote and decide the demo's ideas at the demo employee's location; 0 when it has ideas
-    already (a second ``make demo`` adds none)."""
+    already (a second ``make demo`` adds none). Two of them were raised by a colleague without a
+    login (by name and anonymously, both still open), so the employee login has ideas to vote on."""
     users = schema.app_user
     with store.engine.connect() as connection:
         rows = connection.execute(
@@ -61,10 +62,13 @@ def demo_ideas(store: Store, settings: Settings) -> int:
         if connection.execute(sa.select(sa.func.count()).where(idea.c.unit_id == home["id"])).scalar_one():
             return 0
     author = Member(int(employee.id), str(employee.email), key)
+    colleague = Member(0, f"collega@{DOMAIN}", key)  # no login: the employee login may vote on its ideas
+    by_colleague = {SEEDS[2][1], SEEDS[4][1]}  # the pinautomaat (by name), Saturdays (anonymous)
     today = utc_now()
     for kind, title, body, anonymous, age, voters, decision in SEEDS:
         raised = today - timedelta(days=age)
-        made = raise_idea(store, author, int(employee.unit_id), kind, title, body, anonymous=anonymous,
+        by = colleague if title in by_colleague else author
+        made = raise_idea(store, by, int(employee.unit_id), kind, title, body, anonymous=anonymous,
                           threshold=settings.anonymity_threshold, now=raised)  # fmt: skip
         for role in voters:
             voter = logins.get(role)

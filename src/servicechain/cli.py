@@ -167,6 +167,7 @@ def demo(
         _print_logins(store, export_dir)
         _print_collection(store, export_dir)
         _seed_ideas(store)
+        _seed_plans(store)
     console.print("next: `servicechain serve --dev`, `servicechain scorecard`, `servicechain report --html "
                   "report.html`", style="dim")  # fmt: skip
 
@@ -195,6 +196,16 @@ def _seed_ideas(store) -> None:  # type: ignore[no-untyped-def]
         console.print(f"{raised} ideas voted and decided at the demo location: /ideas", highlight=False)
     confirmed = demo_recognition(store)
     console.print(f"{confirmed} suggestions of praise from earlier quarters confirmed", highlight=False)
+
+
+def _seed_plans(store) -> None:  # type: ignore[no-untyped-def]
+    """The demo managers' action plans with a verdict each and one overdue (once)."""
+    from servicechain.demo.plans import demo_plans
+
+    made = demo_plans(store)
+    if made:
+        console.print(f"{made} action plans of the demo managers, judged by the newest period: /plans",
+                      highlight=False)  # fmt: skip
 
 
 def _print_collection(store, export_dir: Path | None) -> None:  # type: ignore[no-untyped-def]

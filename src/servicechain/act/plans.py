@@ -49,6 +49,10 @@ BAD_TARGET = "The target must be a number between {low} and {high}."
 BAD_DUE = "The due date must be today or later."
 BAD_STATUS = "The status must be one of open, in_progress, done or dropped, not {status}."
 LONG_NOTES = "Notes can be at most {max} characters."
+HIDDEN_MEASURE = (
+    "{code} has no value of this measure that may be shown (too few answers): a plan on it could "
+    "never be judged. Choose another measure or a larger unit."
+)
 MESSAGES = (
     UNKNOWN_UNIT,
     UNKNOWN_PLAN,
@@ -61,6 +65,7 @@ MESSAGES = (
     BAD_DUE,
     BAD_STATUS,
     LONG_NOTES,
+    HIDDEN_MEASURE,
 )
 
 
@@ -147,10 +152,33 @@ def scores(store: Store, pairs: set[tuple[int, str]]) -> dict[tuple[int, str], l
     return found
 
 
-def baseline_of(values: list[Score]) -> Score | None:
-    """The newest unsuppressed value with a mean."""
-    usable = [score for score in values if not score.suppressed and score.mean is not None]
+def baseline_of(values: list[Score], until: str | None = None) -> Score | None:
+    """The newest unsuppressed value with a mean (of ``until`` or before, when given)."""
+    usable = [
+        score
+        for score in values
+        if not score.suppressed and score.mean is not None and (until is None or score.period <= until)
+    ]
     return usable[-1] if usable else None
+
+
+def hidden(values: list[Score]) -> bool:
+    """The unit has values of the measure, and every one is hidden for anonymity: a plan on it
+    could never be judged."""
+    return bool(values) and all(score.suppressed for score in values)
+
+
+def better(target: float, baseline: float | None, higher_is_better: bool = True) -> bool | None:
+    """Whether ``target`` is better than ``baseline`` on the measure's direction (None: no baseline)."""
+    if baseline is None:
+        return None
+    return target > baseline if higher_is_better else target < baseline
+
+
+def dated_note(notes: str | None, note: str, email: str, on: date) -> str:
+    """``notes`` with ``note`` appended on a line of its own, dated and signed (earlier notes stay)."""
+    line = f"{on.isoformat()} {email}: {note.strip()}"
+    return f"{notes.rstrip()}\n{line}" if notes and notes.strip() else line
 
 
 def verdict(
@@ -276,9 +304,13 @@ def create_plan(
     path: str | None = None,
     client: str | None = None,
     now: datetime | None = None,
+    baseline_period: str | None = None,
 ) -> dict[str, Any]:
     """Make a plan for a unit of the subtree below ``path`` (None: any unit); the plan as
-    :func:`get_plan` gives it. The baseline is the unit's newest unsuppressed value of ``measure``."""
+    :func:`get_plan` gives it. The baseline is the unit's newest unsuppressed value of ``measure``
+    (of ``baseline_period`` or before: for the demo, as if the plan had been made back then, with
+    ``now`` the day it was made). A measure whose every value of the unit is hidden for anonymity
+    is refused: the plan could never be judged."""
     moment = now or utc_now()
     entry = measure_of(store, measure)
     title, notes = _title(title), _notes(notes)
@@ -289,7 +321,10 @@ def create_plan(
     due = _due(due_on, moment.date())
     with store.engine.connect() as connection:
         unit = _unit(connection, unit_code, path)
-    base = baseline_of(scores(store, {(int(unit.id), measure)})[(int(unit.id), measure)])
+    values = scores(store, {(int(unit.id), measure)})[(int(unit.id), measure)]
+    if hidden(values):
+        raise PlanRefused(HIDDEN_MEASURE, code=unit.code)
+    base = baseline_of(values, baseline_period)
     plan = schema.action_plan
     with store.transaction() as connection:
         plan_id = connection.execute(
@@ -328,6 +363,7 @@ def update_plan(
     *,
     status: str | None = None,
     notes: str | None = None,
+    note: str | None = None,
     target: Any = None,
     due_on: date | None = None,
     path: str | None = None,
@@ -335,7 +371,8 @@ def update_plan(
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """Change the status, notes, target or due date of a plan of the subtree below ``path`` (what
-    is None stays); the plan. A due date may be moved to today or later only."""
+    is None stays); the plan. ``notes`` replaces the notes, ``note`` adds a dated, signed line to
+    them (earlier notes stay). A due date may be moved to today or later only."""
     moment = now or utc_now()
     plan = schema.action_plan
     with store.engine.connect() as connection:
@@ -345,6 +382,9 @@ def update_plan(
         changes["status"] = _status(status)
     if notes is not None and _notes(notes) != row.notes:
         changes["notes"] = _notes(notes)
+    if note is not None and note.strip():
+        earlier = changes.get("notes", row.notes)
+        changes["notes"] = _notes(dated_note(earlier, note, email.lower(), moment.date()))
     if target is not None:
         value = _target(target, measure_of(store, str(row.measure)))
         if value != row.target:
@@ -393,6 +433,7 @@ def _views(store: Store, rows: list[sa.Row], now: date) -> list[dict[str, Any]]:
             plan["baseline"], plan["baseline_period"], found[(int(row.unit_id), str(row.measure))], higher
         )
         mean = plan["result"]["mean"]
+        plan["target_better"] = better(plan["target"], plan["baseline"], higher)
         plan["target_reached"] = (
             None if mean is None else (mean >= plan["target"] if higher else mean <= plan["target"])
         )

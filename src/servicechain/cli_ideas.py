@@ -27,11 +27,6 @@ COLUMNS = ("id", "unit_code", "kind", "title", "body", "author_email", "anonymou
            "decision_reason", "reward", "created_at", "status_changed_at", "decided_at",
            "decided_by")  # fmt: skip
 """The columns of ``ideas list --format csv`` (and the keys of ``--format json``)."""
-SUMMARY_COLUMNS = ("unit_code", "unit_name", "ideas", "new", "under_review", "planned", "done", "declined",
-                   "votes", "decided", "median_days_to_decision", "within_days", "within_n", "within_count",
-                   "within_share", "within_ci_low", "within_ci_high", "undecided", "oldest_undecided_id",
-                   "oldest_undecided_days")  # fmt: skip
-"""The columns of ``ideas summary --format csv``: one row per unit, then the total (no unit code)."""
 DAY = ["%Y-%m-%d"]
 """The day format of ``--since`` and ``--until``."""
 
@@ -129,7 +124,7 @@ def summary_command(
 
     --since and --until keep the ideas raised in that period (both days included), e.g. a quarter:
     --since 2026-01-01 --until 2026-03-31."""
-    from servicechain.act.ideas_summary import summarise
+    from servicechain.act.ideas_summary import summarise, summary_csv
 
     with _user_errors():
         output = _format("json" if as_json else output)
@@ -137,17 +132,9 @@ def summary_command(
     if output == "json":
         typer.echo(json.dumps({key: _text(value) for key, value in summary.items()}, ensure_ascii=False))
     elif output == "csv":
-        _summary_csv(summary)
+        typer.echo(summary_csv(summary), nl=False)
     else:
         _summary_table(summary)
-
-
-def _summary_csv(summary: dict[str, Any]) -> None:
-    writer = csv.DictWriter(sys.stdout, fieldnames=SUMMARY_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for row in [*summary["units"], {"unit_code": "", "unit_name": "total"} | summary["total"]]:
-        flat = row | row["by_status"]
-        writer.writerow({key: spreadsheet_safe(flat[key]) for key in SUMMARY_COLUMNS})
 
 
 def _summary_table(summary: dict[str, Any]) -> None:

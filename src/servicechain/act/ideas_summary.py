@@ -15,6 +15,8 @@ compare quarters: an idea counts in the period it was raised, whenever it was de
 
 from __future__ import annotations
 
+import csv
+import io
 import statistics
 from collections import Counter
 from datetime import date, datetime, timedelta
@@ -24,12 +26,18 @@ import sqlalchemy as sa
 
 from servicechain.accounts.audit import now as utc_now
 from servicechain.act.ideas import STATUSES, raised_between, unit_path
+from servicechain.formats import spreadsheet_safe
 from servicechain.stats.summary import wilson_interval
 from servicechain.store import Store, schema
 
 WITHIN_DAYS = 30
 UNDECIDED = ("new", "under_review")
 DAY = 86_400.0
+CSV_COLUMNS = ("unit_code", "unit_name", "ideas", "new", "under_review", "planned", "done", "declined",
+               "votes", "decided", "median_days_to_decision", "within_days", "within_n", "within_count",
+               "within_share", "within_ci_low", "within_ci_high", "undecided", "oldest_undecided_id",
+               "oldest_undecided_days")  # fmt: skip
+"""The columns of the summary as CSV: one row per unit, then the total (no unit code)."""
 
 
 def _rows(
@@ -115,3 +123,16 @@ def _longest_wait_first(unit: dict[str, Any]) -> tuple[int, float, str]:
     the rest, by code."""
     days = unit["oldest_undecided_days"]
     return (1, 0.0, unit["unit_code"]) if days is None else (0, -days, unit["unit_code"])
+
+
+def summary_csv(summary: dict[str, Any]) -> str:
+    """The summary as CSV (:data:`CSV_COLUMNS`; one row per unit, then the total with an empty
+    ``unit_code`` and ``unit_name`` "total"), every text cell spreadsheet-safe (a formula gets a
+    ``'`` in front); the command line and the page's download write the same."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in [*summary["units"], {"unit_code": "", "unit_name": "total"} | summary["total"]]:
+        flat = row | row["by_status"]
+        writer.writerow({key: spreadsheet_safe(flat[key]) for key in CSV_COLUMNS})
+    return out.getvalue()

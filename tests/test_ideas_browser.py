@@ -1,6 +1,7 @@
 """Two journeys in chromium. Sanne's: an employee raises a friction point anonymously on her phone, a
-colleague votes it up, the unit manager plans it, is refused a decline without a reason, marks it
-done with a reward, and the employee sees it done and marked as hers. A regional manager's: the
+colleague votes it up, the unit manager plans it, is refused a decline without a reason (on the
+idea's own page, with what he typed kept), marks it done with a reward, and the employee sees it
+done and marked as hers; each step says that it worked. A regional manager's: the
 filter form, the summary per unit and the idea that has waited longest, decided on its own page."""
 
 from __future__ import annotations
@@ -37,6 +38,11 @@ def card_of(tab: Tab) -> Any:
     return card
 
 
+def address(tab: Tab) -> str:
+    """The tab's path and query (no fragment)."""
+    return str(tab.page.url).removeprefix(tab.web.url).split("#")[0]
+
+
 def test_a_friction_point_is_raised_voted_up_planned_and_done(live_web: LiveWeb, browser: Any) -> None:
     sanne, colleague = employee(live_web), employee(live_web)
 
@@ -54,6 +60,9 @@ def test_a_friction_point_is_raised_voted_up_planned_and_done(live_web: LiveWeb,
         tab.page.fill("#idea-title", TITLE)
         tab.page.fill("#idea-body", "Een klant wacht tien minuten op de derde handtekening.")
         tab.submit("#idea-create")
+        notice = tab.page.locator("#idea-notice[role=status]")
+        assert notice.inner_text() == NL("Your idea was raised anonymously.")
+        assert "retour" not in tab.page.url, "the address names no idea"
         card = card_of(tab)
         assert (card.get_attribute("data-yours"), card.get_attribute("data-status")) == ("yes", "new")
         assert card.locator(".yours").inner_text() == NL("yours")
@@ -73,6 +82,7 @@ def test_a_friction_point_is_raised_voted_up_planned_and_done(live_web: LiveWeb,
         assert card.locator("button.vote").inner_text() == NL("Vote for it")
         assert tab.page.locator("form.idea-decide").count() == 0, "employees do not decide"
         tab.submit(f"#{idea_id} button.vote")
+        assert tab.page.locator("#idea-notice").inner_text() == NL("Your vote was counted.")
         card = card_of(tab)
         assert card.get_attribute("data-votes") == "1"
         assert card.locator("button.vote").inner_text() == NL("Withdraw my vote")
@@ -88,16 +98,26 @@ def test_a_friction_point_is_raised_voted_up_planned_and_done(live_web: LiveWeb,
         tab.page.select_option(f"#{idea_id} select[name=status]", "planned")
         tab.submit(f"#{idea_id} button.save")
         assert card_of(tab).get_attribute("data-status") == "planned"
+        assert tab.page.locator("#idea-notice").inner_text() == NL("The decision was saved.")
 
+        tab.page.select_option("#filter-sort", "newest")
+        tab.submit("#filter-apply")
         tab.page.select_option(f"#{idea_id} select[name=status]", "declined")
+        tab.page.fill(f"#{idea_id} input[name=reward]", "Taart voor het team")
         tab.submit(f"#{idea_id} button.save", status=400, expected_url=f"{live_web.url}/ideas/{idea_id[5:]}")
-        error = tab.page.locator("#idea-error")
+        assert tab.page.locator("article.idea").count() == 1, "the idea's own page"
+        error = card_of(tab).locator("#idea-error")
         assert error.inner_text() == NL("Say why the idea is declined: a reason is required.")
         assert card_of(tab).get_attribute("data-status") == "planned", "nothing changed"
+        assert tab.page.input_value(f"#{idea_id} select[name=status]") == "declined", "as typed"
+        assert tab.page.input_value(f"#{idea_id} input[name=reward]") == "Taart voor het team"
+        listed = "/ideas?status=all&sort=newest"
+        assert tab.page.get_attribute("#back-to-ideas", "href") == listed, "the list as it was"
 
         tab.page.select_option(f"#{idea_id} select[name=status]", "done")
-        tab.page.fill(f"#{idea_id} input[name=reward]", "Taart voor het team")
         tab.submit(f"#{idea_id} button.save")
+        assert address(tab) == "/ideas?status=all&sort=newest&done=decided", "back to the list as it was"
+        assert tab.page.input_value("#filter-sort") == "newest"
         card = card_of(tab)
         assert card.get_attribute("data-status") == "done"
         assert card.locator(".reward").inner_text() == "Taart voor het team"
@@ -155,7 +175,8 @@ def test_a_regional_manager_filters_finds_the_longest_wait_and_decides_it(
         tab.page.select_option(f"#idea-{waiting} select[name=status]", "planned")
         tab.page.fill(f"#idea-{waiting} input[name=reward]", "Een bos bloemen")
         tab.submit(f"#idea-{waiting} button.save")
-        assert tab.path.split("#")[0] == f"/ideas/{waiting}", "back on the idea's own page"
+        assert address(tab) == f"/ideas/{waiting}?done=decided", "back on the idea's own page"
+        assert tab.page.locator("#idea-notice").inner_text() == NL("The decision was saved.")
         assert tab.page.locator(f"#idea-{waiting}").get_attribute("data-status") == "planned"
         assert tab.page.locator(f"#idea-{waiting} .reward").inner_text() == "Een bos bloemen"
     finally:

@@ -3,6 +3,8 @@ and the API on the PostgreSQL server: who sees, raises, votes and decides what."
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,6 +21,7 @@ from servicechain.accounts.tokens import create_token
 from servicechain.accounts.users import add_user, set_password
 from servicechain.act import ideas
 from servicechain.act.ideas import Member, get_idea, home_unit, raise_idea
+from servicechain.act.ideas_summary import CSV_COLUMNS, summary_csv
 from servicechain.analysis.units import read_units
 from servicechain.ingest.pipeline import import_file
 from servicechain.settings import Settings
@@ -113,7 +116,7 @@ def test_voting_toggles_and_refuses_your_own_idea(live_web: LiveWeb, callers: Ca
         cast = colleague.post(
             f"/ideas/{idea_id}/vote", data={"csrf_token": token, "vote": "1", "back": "/ideas"}
         )
-        assert cast.status_code == 303 and cast.headers["location"] == f"/ideas#idea-{idea_id}"
+        assert cast.status_code == 303 and cast.headers["location"] == f"/ideas?done=voted#idea-{idea_id}"
         again = colleague.post(f"/ideas/{idea_id}/vote", data={"csrf_token": token, "vote": "1"})
         assert again.status_code == 303 and get_idea(live_web.store, idea_id)["votes"] == 1, "one vote each"
         page = colleague.get("/ideas?lang=en").text
@@ -148,7 +151,8 @@ def test_a_manager_decides_and_employees_and_analysts_may_not(live_web: LiveWeb,
     )
     assert get_idea(live_web.store, idea_id)["status"] == "new"
     planned = manager.post(f"/ideas/{idea_id}", data=form | {"status": "planned", "reward": "Lunch"})
-    assert planned.status_code == 303 and planned.headers["location"] == f"/ideas?status=all#idea-{idea_id}"
+    assert planned.status_code == 303
+    assert planned.headers["location"] == f"/ideas?status=all&done=decided#idea-{idea_id}"
     idea = get_idea(live_web.store, idea_id)
     assert (idea["status"], idea["reward"], idea["decided_by"]) == (
         "planned",
@@ -385,7 +389,7 @@ def test_one_idea_has_its_own_page_and_api_call_within_scope(live_web: LiveWeb, 
     answer = vote_back.post(
         f"/ideas/{mine}/vote", data={"csrf_token": csrf(vote_back), "back": f"/ideas/{mine}"}
     )
-    assert answer.status_code == 303 and answer.headers["location"] == f"/ideas/{mine}#idea-{mine}"
+    assert answer.status_code == 303 and answer.headers["location"] == f"/ideas/{mine}?done=voted#idea-{mine}"
 
 
 def test_the_summary_links_the_oldest_waiting_idea_and_takes_a_period(
@@ -420,3 +424,127 @@ def test_the_summary_links_the_oldest_waiting_idea_and_takes_a_period(
     shown = executive.get("/ideas/summary", params=period)
     assert shown.status_code == 200 and 'value="2020-01-01"' in shown.text
     assert callers.clone("employee").get("/ideas/summary", params=period).status_code == 403
+
+
+def card_html(html: str, idea_id: int) -> str:
+    """One card's HTML."""
+    return html.split(f'id="idea-{idea_id}"', 1)[1].split("</article>", 1)[0]
+
+
+def test_a_refused_decision_answers_the_ideas_page_with_what_was_typed(
+    live_web: LiveWeb, callers: Callers
+) -> None:
+    """Declining without a reason once answered the whole list with the error at the top, the
+    status back to its old value and the reward emptied: now the idea's own page says why beside
+    its decide form, keeps status, reason and reward as typed, and the way back keeps the list's filters."""
+    idea_id = idea_at(live_web, live_web.location, "Afwijzen zonder reden")
+    manager = callers.clone("unit-manager")
+    back = "/ideas?status=open&sort=newest"
+    form = {"csrf_token": csrf(manager), "status": "declined", "reason": " ", "reward": "Taart", "back": back}
+    refused = manager.post(f"/ideas/{idea_id}?lang=en", data=form)
+    assert refused.status_code == 400
+    assert set(cards(refused.text)) == {idea_id}, "the idea's own page, not the whole list"
+    card = card_html(refused.text, idea_id)
+    error = card.split('id="idea-error"', 1)[1]
+    assert "Say why the idea is declined: a reason is required." in error.split("</p>")[0]
+    assert 'class="actions idea-decide"' in error, "the reason comes just before the decide form"
+    assert '<option value="declined" selected>' in card and '<option value="new" selected>' not in card
+    assert 'name="reward" maxlength="200" value="Taart"' in card
+    assert 'name="back" value="/ideas?status=open&amp;sort=newest"' in card
+    assert 'href="/ideas?status=open&amp;sort=newest" id="back-to-ideas"' in refused.text
+    assert get_idea(live_web.store, idea_id)["status"] == "new", "nothing changed"
+
+    kept = manager.post(f"/ideas/{idea_id}?lang=en", data=form | {"reason": "bel\x07", "reward": ""})
+    assert kept.status_code == 400 and "The reason contains an invisible control character" in kept.text
+    assert 'name="reason" maxlength="2000" value="bel\x07"' in card_html(kept.text, idea_id)
+    assert 'name="reward" maxlength="200" value=""' in card_html(kept.text, idea_id), "cleared as typed"
+    done = manager.post(f"/ideas/{idea_id}", data=form | {"reason": "Wettelijk verplicht"})
+    assert done.status_code == 303
+    assert done.headers["location"] == f"/ideas?status=open&sort=newest&done=decided#idea-{idea_id}"
+
+
+def test_a_refused_idea_keeps_the_form_and_the_lists_filters(live_web: LiveWeb, callers: Callers) -> None:
+    """A manager's raise form is folded: a refused idea opens it again, with the reason beside it,
+    everything typed (kind, title, description, name or anonymous) and the list as it was sorted."""
+    manager = callers.clone("unit-manager")
+    form = {"csrf_token": csrf(manager), "kind": "rule", "title": "Te\tlang", "body": "Uitleg\nhier",
+            "author": "name", "back": "/ideas?sort=newest&status=open"}  # fmt: skip
+    refused = manager.post("/ideas?lang=en", data=form)
+    assert refused.status_code == 400
+    assert '<details class="card" id="new-idea" open>' in refused.text, "the form is open"
+    raise_form = refused.text.split('id="new-idea"', 1)[1].split("</details>", 1)[0]
+    assert 'id="idea-form-error"' in raise_form and "The title contains a control character" in raise_form
+    assert 'value="Te\tlang"' in raise_form and "Uitleg\nhier</textarea>" in raise_form
+    assert 'value="rule" id="kind-rule" checked' in raise_form
+    assert 'value="name" id="author-name" checked' in raise_form
+    assert '<option value="newest" selected>' in refused.text, "the list as it was sorted"
+    assert '<option value="open" selected>' in refused.text
+    assert 'name="back" value="/ideas?status=open&amp;sort=newest"' in raise_form
+
+
+def test_what_worked_is_said_and_names_nobody(live_web: LiveWeb, callers: Callers) -> None:
+    """Raising (anonymous or by name), voting, withdrawing and deciding each come back with a
+    short notice (role="status"); the redirect carries only a generic flag, never the title."""
+    client = callers.clone("employee")
+    token = csrf(client)
+    title = "Niemand mag dit in een adres zien"
+    anonymous = client.post("/ideas", data={"csrf_token": token, "title": title})
+    location = anonymous.headers["location"]
+    assert location.startswith("/ideas?sort=newest&done=raised-anonymously#idea-")
+    assert "Niemand" not in location and "%20" not in location
+    page = client.get(location.split("#")[0] + "&lang=en").text
+    assert '<p class="ok card" id="idea-notice" role="status">Your idea was raised anonymously.</p>' in page
+    assert "Newest first: each colleague" in page and "Most votes first: each" not in page
+    assert 'id="idea-notice"' not in client.get("/ideas?lang=en").text, "only right after"
+    assert "Most votes first: each" in client.get("/ideas?lang=en").text
+    named = client.post("/ideas", data={"csrf_token": token, "title": "Met naam gemeld", "author": "name"})
+    assert "done=raised#" in named.headers["location"]
+    assert "Your idea was raised with your name." in client.get("/ideas?done=raised&lang=en").text
+
+    idea_id = idea_at(live_web, live_web.location, "Om op te stemmen")
+    voter = callers.clone("unit-manager")
+    form = {"csrf_token": csrf(voter), "back": f"/ideas/{idea_id}?done=decided"}
+    cast = voter.post(f"/ideas/{idea_id}/vote", data=form | {"vote": "1"})
+    assert cast.headers["location"] == f"/ideas/{idea_id}?done=voted#idea-{idea_id}", "one flag"
+    assert "Your vote was counted." in voter.get(f"/ideas/{idea_id}?done=voted&lang=en").text
+    withdrawn = voter.post(f"/ideas/{idea_id}/vote", data=form | {"vote": "0", "back": "/ideas?kind=rule"})
+    assert withdrawn.headers["location"] == f"/ideas?kind=rule&done=withdrawn#idea-{idea_id}"
+    assert "Your vote was withdrawn." in voter.get("/ideas?kind=rule&done=withdrawn&lang=en").text
+    decided = voter.post(f"/ideas/{idea_id}", data=form | {"status": "planned", "back": f"/ideas/{idea_id}"})
+    assert decided.headers["location"] == f"/ideas/{idea_id}?done=decided#idea-{idea_id}"
+    assert "The decision was saved." in voter.get(f"/ideas/{idea_id}?done=decided&lang=en").text
+    assert 'id="idea-notice"' not in voter.get(f"/ideas/{idea_id}?done=%3Cscript%3E").text
+
+
+def test_the_summary_downloads_as_csv_for_its_period(live_web: LiveWeb, callers: Callers) -> None:
+    """The summary page links its table as CSV for the same period, with the command line's columns."""
+    idea_at(live_web, live_web.location, "In de download", now=datetime(2021, 5, 4, 10))
+    manager = callers.clone("unit-manager")
+    period = {"since": "2021-05-01", "until": "2021-05-31"}
+    page = manager.get("/ideas/summary", params=period)
+    link = 'href="/ideas/summary.csv?since=2021-05-01&amp;until=2021-05-31" id="summary-download"'
+    assert link in page.text
+    answer = manager.get("/ideas/summary.csv", params=period)
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/csv")
+    assert 'filename="ideas-summary-2021-05-01-2021-05-31.csv"' in answer.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(answer.text)))
+    assert tuple(rows[0]) == CSV_COLUMNS
+    assert [(row["unit_code"], row["ideas"]) for row in rows] == [(live_web.location, "1"), ("", "1")]
+    assert rows[-1]["unit_name"] == "total"
+    everything = manager.get("/ideas/summary.csv")
+    assert everything.status_code == 200 and live_web.other_location not in everything.text
+    backwards = {"since": "2021-06-01", "until": "2021-05-01"}
+    assert manager.get("/ideas/summary.csv", params=backwards).status_code == 400
+    assert callers.clone("employee").get("/ideas/summary.csv").status_code == 403
+    assert callers.clone("analyst").get("/ideas/summary.csv").status_code == 200
+
+
+def test_the_summary_csv_is_spreadsheet_safe() -> None:
+    """One writer for the command line and the download: a unit name a spreadsheet would run gets a quote."""
+    figures = {"ideas": 1, "by_status": {"new": 1, "under_review": 0, "planned": 0, "done": 0, "declined": 0}}
+    figures |= {key: None for key in CSV_COLUMNS[8:]} | {"votes": 2}
+    written = summary_csv({"units": [{"unit_code": "L-1", "unit_name": "=HYPERLINK(1)"} | figures],
+                           "total": figures})  # fmt: skip
+    rows = list(csv.DictReader(io.StringIO(written)))
+    assert rows[0]["unit_name"] == "'=HYPERLINK(1)" and rows[0]["votes"] == "2"
+    assert rows[1]["unit_name"] == "total"

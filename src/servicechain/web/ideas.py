@@ -9,7 +9,13 @@ location's ideas but decides none of them: the page shows the decide form only o
 caller may decide. An idea outside what the caller may see or decide answers 404, like an
 unknown one. ``/ideas/{id}`` shows one idea (the summary links its oldest undecided ideas
 there). ``/ideas/summary`` (managers, executives, analysts) counts them per unit with the time
-to decision, for the ideas raised in a period (``?since=&until=``) when asked.
+to decision, for the ideas raised in a period (``?since=&until=``) when asked;
+``/ideas/summary.csv`` is the same as the command line's ``ideas summary --format csv``.
+
+A form that worked redirects back (POST-redirect-GET) with ``done=<what>`` in the query, and the
+page says so (``role="status"``); the flag names no idea and no author. A refused decision or
+vote answers the idea's own page with the reason beside its forms and what was typed kept; a
+refused idea answers the list (with the filters it was raised from) and the form as typed.
 
 Filters that are not valid answer the page with the reason (400) or, in the API, 422 with it: a
 filter form's "All" sends an empty value, which means no filter.
@@ -20,7 +26,7 @@ from __future__ import annotations
 import math
 from datetime import date
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from fastapi import APIRouter, FastAPI, Form, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -29,7 +35,7 @@ from pydantic import BaseModel, Field
 from servicechain.accounts.roles import sees_everything
 from servicechain.accounts.users import User
 from servicechain.act import ideas
-from servicechain.act.ideas_summary import summarise
+from servicechain.act.ideas_summary import summarise, summary_csv
 from servicechain.web.access import Forbidden, NotFound, PageError, require_scores
 from servicechain.web.api import paginate
 from servicechain.web.i18n import N_, translator
@@ -74,6 +80,14 @@ FIELD_NAMES = {"description": N_("description"), "reason": N_("reason"), "reward
 NOT_A_DECIDER = N_("Deciding on ideas is for unit managers, regional managers and executives.")
 NO_SUMMARY = N_("The summary of ideas is for managers, executives and analysts.")
 KIND_NAMES = {"friction": N_("Friction point"), "rule": N_("Rule in the customer’s way")}
+NOTICES = {
+    "raised": N_("Your idea was raised with your name."),
+    "raised-anonymously": N_("Your idea was raised anonymously."),
+    "voted": N_("Your vote was counted."),
+    "withdrawn": N_("Your vote was withdrawn."),
+    "decided": N_("The decision was saved."),
+}
+"""What ``?done=`` says after a form worked (any other value says nothing)."""
 STATUS_NAMES = {
     "new": N_("New"),
     "under_review": N_("Under review"),
@@ -185,6 +199,37 @@ def _back(given: str) -> str:
     return back_to(given, "/ideas")
 
 
+def _done(url: str, flag: str) -> str:
+    """``url`` with ``done=flag`` in its query (replacing one there): the page then says it worked."""
+    parts = urlsplit(url)
+    query = [(key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True) if key != "done"]
+    return urlunsplit(parts._replace(query=urlencode([*query, ("done", flag)])))
+
+
+def _notice(request: Request, done: str | None) -> str | None:
+    """The confirmation for ``?done=`` in the caller's language (None for no or another value)."""
+    message = NOTICES.get(done or "")
+    return translator(language_of(request))(message) if message else None
+
+
+def _list_filters(back: str) -> dict[str, Any]:
+    """The list's filters in a form's ``back`` (``/ideas?sort=newest...``); none when it has none
+    or they are not filters."""
+    query = dict(parse_qsl(urlsplit(_back(back)).query))
+    number = query.get("page", "")
+    try:
+        filters = _filters(query.get("status"), query.get("kind"), query.get("sort"), query.get("unit"))
+    except Refused:
+        return {}
+    return filters | {"page": int(number) if number.isdigit() and 0 < int(number) <= 100_000 else 1}
+
+
+def _list_back(back: str) -> str:
+    """Where "All ideas" goes from one idea: the list as it was (``back``) when it was the list."""
+    given = _back(back)
+    return given if urlsplit(given).path == "/ideas" else "/ideas"
+
+
 def _page(
     request: Request,
     user: User,
@@ -192,6 +237,8 @@ def _page(
     filters: dict[str, Any] | None = None,
     error: str | None = None,
     form: dict[str, str] | None = None,
+    form_error: str | None = None,
+    notice: str | None = None,
     code: int = 200,
 ) -> Response:
     store, language = store_of(request), language_of(request)
@@ -221,6 +268,8 @@ def _page(
         "statuses": {key: _(name) for key, name in STATUS_NAMES.items()},
         "error": error,
         "form": form or {},
+        "form_error": form_error,
+        "notice": notice,
     }
     return render(request, "ideas.html", context, status_code=code)
 
@@ -249,19 +298,36 @@ def ideas_page(
     unit: str | None = None,
     sort: SortQuery = None,
     page: PageQuery = 1,
+    done: str | None = None,
 ) -> Response:
     user = signed_in(request)
+    notice = _notice(request, done)
     try:
         filters = _filters(status, kind, sort, unit) | {"page": page}
     except Refused as refused:
-        return _page(request, user, error=_message(request, refused), code=400)
-    return _page(request, user, filters=filters)
+        return _page(request, user, error=_message(request, refused), notice=notice, code=400)
+    return _page(request, user, filters=filters, notice=notice)
 
 
 @router.get("/ideas/{idea_id:int}")
-def idea_page(request: Request, idea_id: int) -> Response:
+def idea_page(request: Request, idea_id: int, done: str | None = None) -> Response:
     """One idea (404 outside what the caller sees), with its vote and decide forms."""
-    user = signed_in(request)
+    return _one_page(request, signed_in(request), idea_id, notice=_notice(request, done))
+
+
+def _one_page(
+    request: Request,
+    user: User,
+    idea_id: int,
+    *,
+    back: str = "",
+    notice: str | None = None,
+    error: str | None = None,
+    decision: dict[str, Any] | None = None,
+    code: int = 200,
+) -> Response:
+    """One idea's page; after a refused vote or decision (``error``) with the reason beside the
+    forms, what was typed (``decision``) kept and the forms' way back (``back``) to the list."""
     try:
         idea = ideas.get_idea(store_of(request), idea_id, member=member_of(request, user),
                               path=view_path(request, user))  # fmt: skip
@@ -270,10 +336,14 @@ def idea_page(request: Request, idea_id: int) -> Response:
     _ = translator(language_of(request))
     context = {
         "idea": _cards(request, user, [idea])[0],
-        "back": f"/ideas/{idea_id}",
+        "back": _back(back) if back else f"/ideas/{idea_id}",
+        "list_back": _list_back(back),
         "statuses": {key: _(name) for key, name in STATUS_NAMES.items()},
+        "notice": notice,
+        "card_error": {"id": idea_id, "text": error} if error else None,
+        "decision": decision and decision | {"id": idea_id},
     }
-    return render(request, "ideas_one.html", context)
+    return render(request, "ideas_one.html", context, status_code=code)
 
 
 @router.post("/ideas")
@@ -284,18 +354,22 @@ def raise_form(
     title: Annotated[str, Form()] = "",
     body: Annotated[str, Form()] = "",
     author: Annotated[str, Form()] = "anonymous",
+    back: Annotated[str, Form()] = "",
 ) -> Response:
     user = signed_in(request)
     check_csrf(request, csrf_token)
+    anonymous = author != "name"
     try:
         idea = ideas.raise_idea(
             store_of(request), member_of(request, user), user.unit_id, kind, title, body,
-            anonymous=author != "name", threshold=threshold_of(request), client=client_of(request),
+            anonymous=anonymous, threshold=threshold_of(request), client=client_of(request),
         )  # fmt: skip
     except ideas.IdeaRefused as refused:
         form = {"kind": kind, "title": title, "body": body, "author": author}
-        return _page(request, user, error=_message(request, _refused(refused)), form=form, code=400)
-    return RedirectResponse(f"/ideas?sort=newest#idea-{idea['id']}", status_code=303)
+        error = _message(request, _refused(refused))
+        return _page(request, user, filters=_list_filters(back), form=form, form_error=error, code=400)
+    flag = "raised-anonymously" if anonymous else "raised"
+    return RedirectResponse(f"/ideas?sort=newest&done={flag}#idea-{idea['id']}", status_code=303)
 
 
 @router.post("/ideas/{idea_id}/vote")
@@ -312,8 +386,9 @@ def vote_form(
         ideas.vote(store_of(request), idea_id, member_of(request, user), vote != "0",
                    path=view_path(request, user))  # fmt: skip
     except ideas.IdeaRefused as refused:
-        return _refused_page(request, user, refused)
-    return RedirectResponse(f"{_back(back)}#idea-{idea_id}", status_code=303)
+        return _refused_page(request, user, idea_id, refused, back)
+    flag = "withdrawn" if vote == "0" else "voted"
+    return RedirectResponse(f"{_done(_back(back), flag)}#idea-{idea_id}", status_code=303)
 
 
 @router.post("/ideas/{idea_id}")
@@ -334,16 +409,26 @@ def decide_form(
             path=path, client=client_of(request),
         )  # fmt: skip
     except ideas.IdeaRefused as refused:
-        return _refused_page(request, user, refused)
-    return RedirectResponse(f"{_back(back)}#idea-{idea_id}", status_code=303)
+        typed = {"status": status or "", "reason": reason or "", "reward": reward or ""}
+        return _refused_page(request, user, idea_id, refused, back, typed)
+    return RedirectResponse(f"{_done(_back(back), 'decided')}#idea-{idea_id}", status_code=303)
 
 
-def _refused_page(request: Request, user: User, refused: ideas.IdeaRefused) -> Response:
-    """The ideas page with the refusal (400), or 404 for an idea the caller may not see."""
+def _refused_page(
+    request: Request,
+    user: User,
+    idea_id: int,
+    refused: ideas.IdeaRefused,
+    back: str,
+    typed: dict[str, str] | None = None,
+) -> Response:
+    """The idea's own page with the refusal beside its forms and what was typed (400), or 404 for
+    an idea the caller may not see."""
     error = _refused(refused)
     if isinstance(error, NotFound):
         raise error from None
-    return _page(request, user, error=_message(request, error), code=400)
+    return _one_page(request, user, idea_id, back=back, error=_message(request, error), decision=typed,
+                     code=400)  # fmt: skip
 
 
 def _summary(
@@ -375,8 +460,28 @@ def summary_page(
     except PageError as refused:  # a bad period: the whole time, with the reason
         summary, error, code = _summary(request, unit), _message(request, refused), 400
         period |= {"since": "", "until": ""}
-    return render(
-        request, "ideas_summary.html", {"summary": summary, "error": error} | period, status_code=code
+    download = urlencode({key: value for key, value in period.items() if value})
+    context = {"summary": summary, "error": error, "download": download} | period
+    return render(request, "ideas_summary.html", context, status_code=code)
+
+
+@router.get("/ideas/summary.csv")
+def summary_download(
+    request: Request, unit: str | None = None, since: DayQuery = None, until: DayQuery = None
+) -> Response:
+    """The summary page's table as CSV (the columns of ``ideas summary --format csv``), for the
+    same period; a period that is not one is refused (400, the reason as text)."""
+    try:
+        summary = _summary(request, unit, since, until)
+    except (Forbidden, NotFound):
+        raise
+    except PageError as refused:
+        return Response(_message(request, refused), status_code=400, media_type="text/plain; charset=utf-8")
+    period = "".join(f"-{day.isoformat()}" for day in (summary["since"], summary["until"]) if day)
+    return Response(
+        summary_csv(summary),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="ideas-summary{period}.csv"'},
     )
 
 

@@ -4,12 +4,14 @@ manager making a plan from the unit's focus areas in chromium that the executive
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from test_web_browser import VIEWPORT, Tab
+from test_web_browser import TEXT, VIEWPORT, Tab
 from web_helpers import Callers, all_pages, csrf
 from web_support import LiveWeb
 
@@ -127,16 +129,16 @@ def test_a_manager_makes_and_updates_a_plan_with_the_form(live_web: LiveWeb, cal
     assert client.post("/plans", data=form | {"unit": live_web.other_location}).status_code == 404
     assert client.post("/plans", data=form | {"csrf_token": "wrong"}).status_code == 403
 
-    update = {"csrf_token": token, "status": "in_progress", "notes": "Loopt", "back": "/plans?status=all"}
+    update = {"csrf_token": token, "status": "in_progress", "note": "Loopt", "back": "/plans?status=all"}
     moved = client.post(f"/plans/{plan_id}", data=update)
-    assert moved.status_code == 303 and moved.headers["location"] == f"/plans?status=all#plan-{plan_id}"
-    assert (get_plan(live_web.store, plan_id)["status"], get_plan(live_web.store, plan_id)["notes"]) == (
-        "in_progress",
-        "Loopt",
-    )
+    assert moved.status_code == 303
+    assert moved.headers["location"] == f"/plans?status=all&updated={plan_id}#plan-{plan_id}"
+    changed = get_plan(live_web.store, plan_id)
+    assert changed["status"] == "in_progress"
+    assert changed["notes"] == f"Start maandag\n{date.today().isoformat()} vestiging@example.nl: Loopt"
     assert (
         client.post(f"/plans/{plan_id}", data=update | {"back": "https://evil.example"}).headers["location"]
-        == f"/plans#plan-{plan_id}"
+        == f"/plans?updated={plan_id}#plan-{plan_id}"
     )
     _, theirs = make_two(live_web)
     assert client.post(f"/plans/{theirs}", data=update).status_code == 404
@@ -272,3 +274,185 @@ def test_the_api_on_postgresql(live_web_pg: LiveWeb) -> None:
         assert done.status_code == 200 and done.json()["status"] == "done"
         everything = {item["id"] for item in all_pages(executive, "/api/v1/plans", status="all")}
         assert {plan_id, other.json()["id"]} <= everything
+
+
+@contextmanager
+def hidden_at(web: LiveWeb, code: str, measure: str) -> Iterator[None]:
+    """Every value of ``measure`` at unit ``code`` hidden for anonymity for a while (as a small team's)."""
+    import sqlalchemy as sa
+
+    from servicechain.analysis.snapshot import latest_snapshot
+    from servicechain.store import schema
+
+    info = latest_snapshot(web.store)
+    assert info is not None
+    results = web.app.state.results.get(web.store)
+    unit_id = int(results.units[results.units["unit_code"] == code].iloc[0]["unit_id"])
+    table = schema.result_scorecard
+    where = sa.and_(table.c.snapshot_id == info.id, table.c.unit_id == unit_id, table.c.measure == measure)
+    with web.store.engine.connect() as connection:
+        before = connection.execute(sa.select(table.c.period, table.c.suppressed).where(where)).all()
+    assert before, (code, measure)
+    with web.store.transaction() as connection:
+        connection.execute(table.update().where(where).values(suppressed=True))
+    try:
+        yield
+    finally:
+        with web.store.transaction() as connection:
+            for period, suppressed in before:
+                connection.execute(
+                    table.update().where(where, table.c.period == period).values(suppressed=suppressed)
+                )
+
+
+def test_the_form_shows_the_scale_and_current_value_and_asks_for_the_unit_once(
+    live_web: LiveWeb, callers: Callers
+) -> None:
+    from servicechain.act import plans
+
+    client = callers.clone("unit-manager")
+    page = client.get(f"/plans?unit={live_web.location}&lang=en")
+    assert page.status_code == 200
+    assert page.text.count('name="unit"') == 2, "one unit picker, and the form carries the choice"
+    assert page.text.count('<select name="unit"') == 1
+    assert re.search(
+        rf'<input type="hidden" name="unit" id="plan-unit" value="{live_web.location}">', page.text
+    )
+    results = live_web.app.state.results.get(live_web.store)
+    unit_id = int(results.units[results.units["unit_code"] == live_web.location].iloc[0]["unit_id"])
+    key = focus_keys(live_web, live_web.location)[0]
+    base = plans.baseline_of(plans.scores(live_web.store, {(unit_id, key)})[(unit_id, key)])
+    assert base is not None and base.mean is not None
+    option = re.search(rf'<option value="{key}"[^>]*>([^<]*)</option>', page.text)
+    assert option, key
+    assert f"now {base.mean:.2f} ({base.period})" in option.group(1) and "1–5" in option.group(1)
+    hint = re.search(r'<small id="target-hint"[^>]*>([^<]*)</small>', page.text)
+    assert hint and "scale 1–5" in hint.group(1) and f"now {base.mean:.2f} ({base.period})" in hint.group(1)
+    nps = re.search(r'<option value="nps"[^>]*>([^<]*)</option>', page.text)
+    assert nps and "NPS −100…100" in nps.group(1)
+    share = next(k for k, e in results.measures.items() if e.get("kind") == "share")
+    assert re.search(rf'<option value="{share}"[^>]*>[^<]*0–100 %</option>', page.text)
+
+
+def test_a_measure_hidden_for_anonymity_is_refused(live_web: LiveWeb, callers: Callers) -> None:
+    code, key = live_web.team, "engagement_index"
+    client = callers.clone("unit-manager")
+    with hidden_at(live_web, code, key):
+        _refuse_hidden(client, code, key)
+
+
+def _refuse_hidden(client: httpx.Client, code: str, key: str) -> None:
+    page = client.get(f"/plans?unit={code}&lang=en")
+    option = re.search(rf'<option value="{key}"([^>]*)>([^<]*)</option>', page.text)
+    assert option and " disabled" in option.group(1) and "hidden: too few answers" in option.group(2)
+    form = {
+        "csrf_token": csrf(client),
+        "unit": code,
+        "title": "Iets",
+        "owner": "vestiging@example.nl",
+        "measure": key,
+        "target": "4",
+        "due_on": DUE.isoformat(),
+    }
+    refused = client.post("/plans?lang=en", data=form)
+    assert refused.status_code == 400 and "could never be judged" in refused.text
+
+
+def test_making_and_updating_say_they_worked_and_warn_of_a_target_not_better(
+    live_web: LiveWeb, callers: Callers
+) -> None:
+    from servicechain.accounts.audit import entries
+
+    client = callers.clone("unit-manager")
+    form = {
+        "csrf_token": csrf(client),
+        "unit": live_web.location,
+        "title": "Lager doel",
+        "owner": "vestiging@example.nl",
+        "measure": "ce_index",
+        "target": "1",
+        "due_on": DUE.isoformat(),
+        "notes": "Eerste stap",
+    }
+    made = client.post("/plans", data=form)
+    assert made.status_code == 303
+    plan_id = int(made.headers["location"].rsplit("#plan-", 1)[1])
+    shown = client.get(made.headers["location"].split("#")[0] + "&lang=en")
+    notice = re.search(
+        r'<p class="ok card plan-notice" id="plan-notice" role="status">([^<]*)</p>', shown.text
+    )
+    assert notice and "The plan is made" in notice.group(1)
+    warning = re.search(
+        r'<p class="card plan-warning" id="plan-warning" role="status">([^<]*)</p>', shown.text
+    )
+    assert warning and "not better than the baseline" in warning.group(1), "accepted, with a notice"
+    assert plan_id in plan_ids(shown.text)
+    plain = client.get(f"/plans?unit={live_web.location}")
+    assert 'role="status"' not in plain.text.split("</h1>", 1)[1].split('id="plan-', 1)[0], (
+        "only after acting"
+    )
+
+    later = DUE + timedelta(days=10)
+    update = {
+        "csrf_token": csrf(client),
+        "status": "in_progress",
+        "target": "4,6",
+        "due_on": later.isoformat(),
+        "note": "Tweede stap\nmet een tweede regel",
+        "back": f"/plans?unit={live_web.location}",
+    }
+    saved = client.post(f"/plans/{plan_id}", data=update)
+    assert saved.status_code == 303
+    plan = get_plan(live_web.store, plan_id)
+    assert (plan["target"], plan["due_on"], plan["status"]) == (4.6, later, "in_progress")
+    today = date.today().isoformat()
+    assert plan["notes"] == f"Eerste stap\n{today} vestiging@example.nl: Tweede stap\nmet een tweede regel"
+    logged = [str(e["detail"]) for e in entries(live_web.store, action="plan_updated", limit=20)]
+    assert any(f"plan {plan_id} " in line and "target=4.6" in line and str(later) in line for line in logged)
+    page = client.get(saved.headers["location"].split("#")[0] + "&lang=en")
+    assert re.search(r'id="plan-notice" role="status">The changes to the plan are saved', page.text)
+    assert 'id="plan-warning"' not in page.text, "the new target is better than the baseline"
+    card = page.text.split(f'id="plan-{plan_id}"', 1)[1].split("</article>", 1)[0]
+    assert '<textarea name="note"' in card and "Eerste stap" in card and "Tweede stap" in card
+    assert 'name="target" value="4.6"' in card and f'name="due_on" value="{later.isoformat()}"' in card
+    again = client.post(f"/plans/{plan_id}", data=update | {"note": "", "target": "4.6"})
+    assert again.status_code == 303 and get_plan(live_web.store, plan_id)["notes"] == plan["notes"]
+    past = client.post(f"/plans/{plan_id}?lang=en", data=update | {"due_on": "2020-01-01", "note": ""})
+    assert past.status_code == 400 and "The due date must be today or later." in past.text
+
+
+PHONE = {"width": 390, "height": 844}
+CUT = """() => [...document.querySelectorAll('article.plan')].flatMap(card => {
+  const box = card.getBoundingClientRect();
+  const out = card.scrollWidth > card.clientWidth + 1 ? [`${card.id} scrolls sideways`] : [];
+  card.querySelectorAll('dd, label, button').forEach(el => {
+    const r = el.getBoundingClientRect();
+    if (r.width > 0 && r.right > box.right + 1) out.push(`${card.id} ${el.className || el.tagName}: cut off`);
+  });
+  return out;
+})"""
+
+
+def test_plan_cards_wrap_on_a_phone_and_the_hint_follows_the_measure(live_web: LiveWeb, browser: Any) -> None:
+    make_two(live_web, "Een heel lang plan over betrokkenheid van medewerkers op de werkvloer")
+    context = browser.new_context(viewport=PHONE, locale="nl-NL", is_mobile=True)
+    try:
+        tab = Tab(context.new_page(), live_web)
+        tab.sign_in_quickly(live_web.accounts["unit-manager"].email)
+        tab.goto(f"/plans?unit={live_web.location}")
+        assert tab.page.locator("article.plan").count() >= 1
+        assert tab.page.evaluate(CUT) == []
+        tab.fits("plans on a phone")
+        focus = focus_keys(live_web, live_web.location)
+        before = tab.page.inner_text("#target-hint")
+        other = next(k for k in ("nps", "touchpoint_satisfaction") if k not in focus[:1])
+        tab.page.select_option("#plan-measure", other)
+        after = tab.page.inner_text("#target-hint")
+        assert after != before and ("NPS" in after if other == "nps" else "1–5" in after), (before, after)
+        assert re.search(r"\(\d{4}-Q\d\)", after) or TEXT["nl"]("no value yet") in after
+        with tab.page.expect_navigation():
+            tab.page.select_option("#plan-unit-choice", live_web.team)
+        assert tab.page.eval_on_selector("#plan-unit", "input => input.value") == live_web.team
+        tab.clean("plans on a phone")
+    finally:
+        context.close()

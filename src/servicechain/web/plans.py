@@ -40,7 +40,17 @@ MESSAGES = {
     plans.BAD_DUE: N_("The due date must be today or later."),
     plans.BAD_STATUS: N_("The status must be one of open, in_progress, done or dropped, not {status}."),
     plans.LONG_NOTES: N_("Notes can be at most {max} characters."),
+    plans.HIDDEN_MEASURE: N_(
+        "{code} has no value of this measure that may be shown (too few answers): a plan on it could "
+        "never be judged. Choose another measure or a larger unit."
+    ),
 }
+MADE = N_("The plan is made: it is in the list below.")
+SAVED = N_("The changes to the plan are saved.")
+NOT_BETTER = N_(
+    "Note: the target {target} is not better than the baseline {baseline} ({period}), so the plan "
+    "asks for no improvement. Change the target below if that was not meant."
+)
 BAD_DATE = N_("The due date must be a date (YYYY-MM-DD).")
 STATUS_NAMES = {
     "open": N_("Open"),
@@ -77,15 +87,11 @@ class Refused(PageError):
     """A plan was refused (400 on pages, 422 in the API)."""
 
 
-
-
 def _refused(error: plans.PlanRefused) -> PageError:
     message = MESSAGES.get(error.message, error.message)
     if isinstance(error, plans.PlanNotFound) or error.message == plans.UNKNOWN_UNIT:
         return NotFound(message, **error.values)
     return Refused(message, **error.values)
-
-
 
 
 def _due(text: str) -> date:
@@ -119,10 +125,56 @@ def _results(request: Request) -> Results | None:
     return request.app.state.results.get(store_of(request))  # type: ignore[no-any-return]
 
 
+def scale_of(entry: dict[str, Any]) -> str:
+    """A measure's scale in words: ``1–5``, ``0–100 %``, ``NPS −100…100`` (empty without bounds)."""
+    low, high = entry.get("scale_min"), entry.get("scale_max")
+    if low is None or high is None:
+        return ""
+    if entry.get("kind") == "nps":
+        return f"NPS {float(low):g}…{float(high):g}".replace("-", "−")
+    if entry.get("kind") == "share":
+        return f"{float(low):g}–{float(high):g} %"
+    return f"{float(low):g}–{float(high):g}"
+
+
+def _current(
+    request: Request, results: Results | None, unit_code: str | None, keys: list[str]
+) -> dict[str, tuple[plans.Score | None, bool]]:
+    """Per measure: the unit's newest value that may be shown, and whether every value is hidden."""
+    if results is None or not unit_code or not keys:
+        return {}
+    units = results.units[results.units["unit_code"] == unit_code]
+    if units.empty:
+        return {}
+    unit_id = int(units.iloc[0]["unit_id"])
+    found = plans.scores(store_of(request), {(unit_id, key) for key in keys})
+    return {
+        key: (plans.baseline_of(found[(unit_id, key)]), plans.hidden(found[(unit_id, key)])) for key in keys
+    }
+
+
+def _with_current(
+    choices: list[dict[str, Any]], results: Results, current: dict[str, tuple[plans.Score | None, bool]]
+) -> list[dict[str, Any]]:
+    for choice in choices:
+        entry = results.measures.get(choice["key"], {})
+        base, hidden = current.get(choice["key"], (None, False))
+        choice |= {
+            "scale": scale_of(entry),
+            "now": None if base is None else base.mean,
+            "period": None if base is None else base.period,
+            "hidden": hidden,
+            "decimals": 1 if entry.get("kind") in ("share", "nps") else 2,
+        }
+    return choices
+
+
 def measure_choices(
-    results: Results | None, unit_code: str | None, language: str
+    results: Results | None, unit_code: str | None, language: str, request: Request | None = None
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The unit's focus areas (measures of the catalogue, by priority), then every other score measure."""
+    """The unit's focus areas (measures of the catalogue, by priority), then every other score measure;
+    with ``request``, each with its scale, the unit's current value and period, and ``hidden`` (every
+    value of the unit hidden for anonymity: a plan on it could never be judged)."""
     if results is None:
         return [], []
     movable = {key: entry for key, entry in results.measures.items() if entry.get("kind") != "count"}
@@ -142,6 +194,9 @@ def measure_choices(
                 )
     taken = {f["key"] for f in focus}
     rest = [{"key": key, "label": results.label(key, language)} for key in movable if key not in taken]
+    if request is not None:
+        current = _current(request, results, unit_code, list(movable))
+        focus, rest = _with_current(focus, results, current), _with_current(rest, results, current)
     return focus, rest
 
 
@@ -167,6 +222,8 @@ def _page(
     error: str | None = None,
     form: dict[str, str] | None = None,
     code: int = 200,
+    made: int | None = None,
+    updated: int | None = None,
 ) -> Response:
     store, language = store_of(request), language_of(request)
     results = _results(request)
@@ -176,14 +233,40 @@ def _page(
     except plans.PlanRefused as refused:
         raise _refused(refused) from None
     form = form or {}
+    units = unit_choices(results, scope)
     chosen = form.get("unit") or unit or (user.unit_code if path is not None else None)
-    focus, rest = measure_choices(results, chosen, language)
+    if units and chosen not in {u["code"] for u in units}:
+        chosen = units[0]["code"]
+    focus, rest = measure_choices(results, chosen, language, request)
+    translate = translator(language)
+    notices, warnings = [], []
+    shown = {plan["id"]: plan for plan in found}
+    if made is not None and made in shown:
+        notices.append(translate(MADE))
+    if updated is not None and updated in shown:
+        notices.append(translate(SAVED))
+    for plan_id in (made, updated):
+        plan = shown.get(plan_id) if plan_id is not None else None
+        if plan is not None and plan["target_better"] is False:
+            warnings.append(
+                translate(
+                    NOT_BETTER,
+                    target=f"{plan['target']:g}",
+                    baseline=f"{plan['baseline']:.2f}",
+                    period=plan["baseline_period"],
+                )
+            )
     context = {
         "plans": [_plain(plan, results, language) for plan in found],
         "status": status,
         "unit": unit or "",
-        "units": unit_choices(results, scope),
+        "units": units,
         "chosen_unit": chosen or "",
+        "chosen_name": next((u["name"] for u in units if u["code"] == chosen), chosen or ""),
+        "notices": notices,
+        "warnings": warnings,
+        "made": made,
+        "updated": updated,
         "focus": focus,
         "measures": rest,
         "error": error,
@@ -196,9 +279,15 @@ def _page(
 
 
 @router.get("/plans")
-def plans_page(request: Request, status: FilterQuery = "active", unit: str | None = None) -> Response:
+def plans_page(
+    request: Request,
+    status: FilterQuery = "active",
+    unit: str | None = None,
+    made: int | None = None,
+    updated: int | None = None,
+) -> Response:
     user, path = scores_caller(request)
-    return _page(request, user, path, status=status, unit=unit)
+    return _page(request, user, path, status=status, unit=unit, made=made, updated=updated)
 
 
 @router.post("/plans")
@@ -245,7 +334,9 @@ def create_form(
         return _page(request, user, path, error=said(request, error), form=form, code=400)
     except Refused as error:
         return _page(request, user, path, error=said(request, error), form=form, code=400)
-    return RedirectResponse(f"/plans?unit={plan['unit_code']}#plan-{plan['id']}", status_code=303)
+    return RedirectResponse(
+        f"/plans?unit={plan['unit_code']}&made={plan['id']}#plan-{plan['id']}", status_code=303
+    )
 
 
 @router.post("/plans/{plan_id}")
@@ -254,9 +345,13 @@ def update_form(
     plan_id: int,
     csrf_token: Annotated[str, Form()] = "",
     status: Annotated[str | None, Form()] = None,
-    notes: Annotated[str | None, Form()] = None,
+    note: Annotated[str | None, Form()] = None,
+    target: Annotated[str, Form()] = "",
+    due_on: Annotated[str, Form()] = "",
     back: Annotated[str, Form()] = "",
 ) -> Response:
+    """Change the status, target and due date (what is unchanged stays); a note is added, dated and
+    signed, below the earlier ones."""
     user, path = scores_caller(request)
     check_csrf(request, csrf_token)
     try:
@@ -265,7 +360,9 @@ def update_form(
             plan_id,
             user.email,
             status=status or None,
-            notes=notes,
+            note=note,
+            target=target.replace(",", ".").strip() or None,
+            due_on=_due(due_on) if due_on.strip() else None,
             path=path,
             client=client_of(request),
         )
@@ -274,8 +371,11 @@ def update_form(
         if isinstance(error, NotFound):
             raise error from None
         return _page(request, user, path, error=said(request, error), code=400)
-    target = back_to(back, "/plans")
-    return RedirectResponse(f"{target}#plan-{plan_id}", status_code=303)
+    except Refused as error:
+        return _page(request, user, path, error=said(request, error), code=400)
+    page = back_to(back, "/plans")
+    joiner = "&" if "?" in page else "?"
+    return RedirectResponse(f"{page}{joiner}updated={plan_id}#plan-{plan_id}", status_code=303)
 
 
 # ----------------------------------------------------------------------------------------- API

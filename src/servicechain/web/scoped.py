@@ -12,11 +12,11 @@ import sqlalchemy as sa
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
-from servicechain.accounts.roles import sees_everything
+from servicechain.accounts.roles import sees_everything, sees_scores
 from servicechain.accounts.users import User
 from servicechain.store import schema
-from servicechain.web.access import PageError, require_scores
-from servicechain.web.i18n import translator
+from servicechain.web.access import Forbidden, PageError
+from servicechain.web.i18n import N_, translator
 from servicechain.web.session import bearer, check_csrf, language_of, signed_in, store_of
 
 
@@ -30,10 +30,17 @@ def scope_path(request: Request, user: User) -> str | None:
     return str(path) if path else "/none/"
 
 
+FOR_MANAGERS = N_(
+    "This page is for managers. As an employee you raise ideas and read your location’s compliments: "
+    "see Ideas and Compliments in the menu."
+)
+
+
 def scores_caller(request: Request) -> tuple[User, str | None]:
     """The caller (signed in, a role that sees scores) and the path of their subtree."""
     user = signed_in(request)
-    require_scores(user)
+    if not sees_scores(user.role):
+        raise Forbidden(FOR_MANAGERS)
     return user, scope_path(request, user)
 
 

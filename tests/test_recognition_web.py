@@ -190,6 +190,15 @@ def test_awards_within_the_callers_units(web: LiveWeb) -> None:
         page.status_code == 200 and "Employee of the year" in page.text and 'id="award-method"' in page.text
     )
     assert web.api("executive").get("/api/v1/recognition/awards", params={"year": 12}).status_code == 422
+    one_unit = {"year": 2026, "unit": web.location}
+    narrowed = web.api("executive").get("/api/v1/recognition/awards", params=one_unit)
+    assert [u["code"] for u in narrowed.json()["location"]] == [web.location], "?unit= narrows the awards"
+    assert {t["code"] for t in narrowed.json()["team"]} <= subtree(web, web.location)
+    for role, code in (("unit-manager", web.other_location), ("unit-manager", "NOPE"), ("executive", "NOPE")):
+        outside = web.api(role).get("/api/v1/recognition/awards", params={"year": 2026, "unit": code})
+        assert outside.status_code == 404, (role, code)
+    form = Callers.of(web).clone("executive").get(f"/recognition/awards?year=2026&unit={web.location}")
+    assert f'name="unit" value="{web.location}"' in form.text, "the year form keeps the unit"
     for level in ("employee", "team", "location"):  # a tie shares a place: every entry says its place
         ranked = whole.json()[level]
         assert [e["rank"] for e in ranked] == sorted(e["rank"] for e in ranked) and ranked[0]["rank"] == 1

@@ -28,7 +28,7 @@ from servicechain.web.access import Forbidden, NotFound, PageError
 from servicechain.web.api import paginate
 from servicechain.web.i18n import N_, translator
 from servicechain.web.render import render
-from servicechain.web.scoped import back_to, check_api_write, said, scores_caller, unprocessable
+from servicechain.web.scoped import back_to, check_api_write, said, scores_caller, unit_within, unprocessable
 from servicechain.web.session import check_csrf, client_of, language_of, signed_in, store_of
 
 router = APIRouter(include_in_schema=False)
@@ -235,11 +235,12 @@ def decide_form(
 
 
 @router.get("/recognition/awards")
-def awards_page(request: Request, year: YearQuery = None) -> Response:
+def awards_page(request: Request, year: YearQuery = None, unit: str | None = None) -> Response:
     _user, path = scores_caller(request)
     chosen, years = _year(store_of(request), year)
-    result = yearly.awards(store_of(request), chosen, path=path)
-    return render(request, "awards.html", {"awards": result, "years": years, "year": chosen})
+    result = yearly.awards(store_of(request), chosen, path=unit_within(request, path, unit))
+    context = {"awards": result, "years": years, "year": chosen, "unit": unit or ""}
+    return render(request, "awards.html", context)
 
 
 @router.get("/employees/{code}")
@@ -362,7 +363,8 @@ def employee_api(request: Request, code: str) -> Any:
 
 
 @api_router.get("/recognition/awards", summary="Employee, team and location of the year, with the numbers")
-def awards_api(request: Request, year: YearQuery = None) -> Any:
+def awards_api(request: Request, year: YearQuery = None, unit: str | None = None) -> Any:
+    """The awards of ``year`` among the caller's units, or among ``unit`` and the units below it."""
     _user, path = scores_caller(request)
     chosen, _years = _year(store_of(request), year)
-    return yearly.awards(store_of(request), chosen, path=path)
+    return yearly.awards(store_of(request), chosen, path=unit_within(request, path, unit))

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from servicechain.accounts.roles import sees_everything, sees_scores
 from servicechain.accounts.users import User
 from servicechain.store import schema
-from servicechain.web.access import Forbidden, PageError
+from servicechain.web.access import Forbidden, NotFound, PageError
 from servicechain.web.i18n import N_, translator
 from servicechain.web.session import bearer, check_csrf, language_of, signed_in, store_of
 
@@ -66,3 +66,16 @@ def back_to(given: str, page: str) -> str:
     ``back`` field keeps the list's filters), else ``page`` itself."""
     safe = given.startswith(page) and "//" not in given and "\\" not in given
     return given if safe else page
+
+
+def unit_within(request: Request, path: str | None, code: str | None) -> str | None:
+    """The caller's subtree ``path``, or that of unit ``code`` within it; NotFound (404) for a unit
+    that is unknown or outside the subtree, like an unknown id."""
+    if not code:
+        return path
+    unit = schema.org_unit
+    with store_of(request).engine.connect() as connection:
+        found = connection.execute(sa.select(unit.c.path).where(unit.c.code == code)).scalar()
+    if found is None or (path is not None and not str(found).startswith(path)):
+        raise NotFound(N_("There is no unit {code} among your units."), code=code)
+    return str(found)

@@ -213,6 +213,56 @@ def test_overdue_plans_come_first_longest_overdue_first(demo: Demo) -> None:
     assert done["id"] not in {plan["id"] for plan in list_plans(demo.store, unit_code=code)}, "active only"
 
 
+def test_a_note_is_added_dated_and_signed_below_the_earlier_ones(demo: Demo) -> None:
+    plan = demo.plan(notes="Plan gemaakt")
+    first = update_plan(demo.store, plan["id"], BY, note="  Week 1: gestart  ", now=datetime(2030, 1, 6, 9))
+    assert first["notes"] == f"Plan gemaakt\n2030-01-06 {BY}: Week 1: gestart"
+    second = update_plan(
+        demo.store, plan["id"], "Ander@Example.nl", note="Week 2", now=datetime(2030, 1, 13, 9)
+    )
+    assert second["notes"] == first["notes"] + "\n2030-01-13 ander@example.nl: Week 2", "earlier notes stay"
+    assert update_plan(demo.store, plan["id"], BY, note="   ")["notes"] == second["notes"], (
+        "an empty note adds none"
+    )
+
+
+def test_a_measure_hidden_for_anonymity_at_every_period_is_refused(demo: Demo) -> None:
+    """A plan on it could never be judged; the form marks it, the domain refuses it."""
+    info = latest_snapshot(demo.store)
+    assert info is not None
+    code, unit_id = str(demo.other["unit_code"]), int(demo.other["unit_id"])
+    table = schema.result_scorecard
+    where = sa.and_(table.c.snapshot_id == info.id, table.c.unit_id == unit_id, table.c.measure == "trust")
+    with demo.store.engine.connect() as connection:
+        before = connection.execute(sa.select(table.c.period, table.c.suppressed).where(where)).all()
+    assert before
+    with demo.store.transaction() as connection:
+        connection.execute(table.update().where(where).values(suppressed=True))
+    try:
+        with pytest.raises(PlanRefused) as refused:
+            demo.plan(code, "trust", target=4.0)
+        assert refused.value.message == plans.HIDDEN_MEASURE and refused.value.values == {"code": code}
+    finally:
+        with demo.store.transaction() as connection:
+            for period, suppressed in before:
+                connection.execute(
+                    table.update().where(where, table.c.period == period).values(suppressed=suppressed)
+                )
+    assert demo.plan(code, "trust", target=4.0)["baseline"] is not None
+
+
+def test_the_baseline_may_be_read_from_an_earlier_period_for_the_demo(demo: Demo) -> None:
+    code = str(demo.location["unit_code"])
+    rows = demo.rows(code, "ce_index")
+    shown = rows[~rows["suppressed"] & rows["mean"].notna()]
+    early = shown.iloc[0]
+    plan = demo.plan(code, "ce_index", baseline_period=str(early["period"]), now=datetime(2020, 1, 1, 9),
+                     due_on=date(2020, 3, 1))  # fmt: skip
+    assert plan["baseline_period"] == early["period"] and plan["baseline"] == pytest.approx(early["mean"])
+    assert plan["result"]["period"] == rows.iloc[-1]["period"], "judged by the newest period"
+    assert plans.get_plan(demo.store, plan["id"])["overdue"], "due in 2020: overdue today"
+
+
 def _backdate(store: Store, plan_id: int, period: str, baseline: float) -> None:
     """As if the plan had been made when ``period`` was the newest period."""
     table = schema.action_plan
@@ -340,11 +390,14 @@ def test_the_cli_adds_and_lists_plans(demo: Demo, tmp_path: Path) -> None:
     )
     assert bad.returncode != 0 and "nope is not a measure of the scorecard" in bad.stdout + bad.stderr
     assert "Traceback" not in bad.stdout + bad.stderr
+    assert run("update", str(plan_id), "--note", "Week 1 gestart").returncode == 0
     assert run("update", str(plan_id), "--status", "done").returncode == 0
     table = run("list", "--status", "done")
     assert table.returncode == 0 and "Action plans" in table.stdout and f"│ {plan_id} " in table.stdout
     done = [json.loads(line) for line in run("list", "--status", "done", "--json").stdout.splitlines()]
     assert [item["title"] for item in done if item["id"] == plan_id] == ["Vaste gezichten op zaterdag"]
+    noted = next(item for item in done if item["id"] == plan_id)["notes"]
+    assert noted.endswith(": Week 1 gestart") and noted.startswith(date.today().isoformat())
     overdue = run("list", "--overdue", "--json")
     assert plan_id not in {json.loads(line)["id"] for line in overdue.stdout.splitlines()}
     with demo.store.engine.connect() as connection:

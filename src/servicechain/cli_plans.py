@@ -149,11 +149,14 @@ def update_command(
     plan_id: Annotated[int, typer.Argument(help="The plan's id (plans list).")],
     status: Annotated[str | None, typer.Option(help="open, in_progress, done or dropped.")] = None,
     notes: Annotated[str | None, typer.Option(help="New notes (replace the old ones).")] = None,
+    note: Annotated[
+        str | None, typer.Option(help="Add a dated note below the earlier ones (they stay).")
+    ] = None,
     target: Annotated[float | None, typer.Option(help="A new target.")] = None,
     due: Annotated[str | None, typer.Option(help="A new due date, YYYY-MM-DD.")] = None,
     by: Annotated[str | None, typer.Option("--by", help="Who (e-mail); default cli:<your login>.")] = None,
 ) -> None:
-    """Change a plan's status, notes, target or due date."""
+    """Change a plan's status, notes, target or due date; --note adds a dated note."""
     from servicechain.act.plans import update_plan
 
     with _user_errors():
@@ -163,6 +166,7 @@ def update_command(
             _who(by),
             status=status,
             notes=notes,
+            note=note,
             target=target,
             due_on=_date(due) if due else None,
         )

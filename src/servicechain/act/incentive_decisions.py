@@ -274,18 +274,6 @@ def finalised(store: Store, rule: str, period: str, *, path: str | None = None) 
     )
 
 
-def finalised_periods(store: Store, rule: str) -> dict[str, tuple[datetime, str]]:
-    """``{period: (finalised_at, finalised_by)}`` of every period finalised for ``rule``."""
-    table = schema.incentive_decision
-    query = (
-        sa.select(table.c.period, sa.func.max(table.c.finalised_at), sa.func.max(table.c.finalised_by))
-        .where(table.c.rule == rule)
-        .group_by(table.c.period)
-    )
-    with store.engine.connect() as connection:
-        return {str(row[0]): (row[1], str(row[2])) for row in connection.execute(query)}
-
-
 def _decision(row: Any) -> FrozenDecision:
     stored = json.loads(row["row"])
     return FrozenDecision(

@@ -144,6 +144,7 @@ def demo_plans(store: Store, *, now: datetime | None = None) -> int:
         fits = [c for c in candidates if (c.code, c.measure) not in used]
         if wanted != "overdue":
             fits = [c for c in fits if c.verdict == wanted]
+        fits.sort(key=lambda c: c.period, reverse=True)  # the most recent baseline that shows it
         if not fits:
             continue
         chosen = fits[0]

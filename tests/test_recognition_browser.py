@@ -35,6 +35,7 @@ def test_the_unit_manager_confirms_a_suggestion(live_web: LiveWeb, browser: Any)
         assert code in card.locator(".employee").inner_text()
         tab.submit(f"#recognition-{row.id} button.confirm")
         assert status_of(live_web.store, row.id) == "confirmed"
+        assert "Bevestigd" in tab.page.inner_text("[role=status]"), "the page says it worked"
         assert tab.page.locator(f"#recognition-{row.id}").count() == 0, "decided: out of the queue"
         assert tab.page.locator(f"#confirmed #praise-{row.id}").count() == 1
         tab.goto(f"/units/{live_web.location}")
@@ -111,5 +112,36 @@ def test_the_executive_opens_the_awards(live_web: LiveWeb, browser: Any) -> None
         assert "person-years" in tab.page.inner_text("#award-location .reasoning")
         assert "empirical Bayes" in tab.page.inner_text("#award-method")
         tab.screenshot("recognition-awards.png")
+    finally:
+        context.close()
+
+
+def test_rejecting_asks_first_and_then_says_so(live_web: LiveWeb, browser: Any) -> None:
+    """"Not about this colleague" cannot be undone on the page: the browser asks first; cancelled,
+    nothing changes; accepted, the suggestion is rejected and the page says so."""
+    name, _code, _team = only_one(live_web.store, live_web.location)
+    [key] = plant(live_web.store, live_web.location, f"Wat een service van {name}, echt top geholpen!")
+    find_recognition(live_web.store)
+    [row] = recognition_of(live_web.store, key)
+    context = browser.new_context(viewport=VIEWPORT, locale="en-GB")
+    try:
+        tab = Tab(context.new_page(), live_web)
+        tab.sign_in_quickly(live_web.accounts["unit-manager"].email)
+        tab.goto("/recognition?lang=en")
+        asked: list[str] = []
+
+        def cancel(dialog: Any) -> None:
+            asked.append(dialog.message)
+            dialog.dismiss()
+
+        tab.page.once("dialog", cancel)
+        tab.page.click(f"#recognition-{row.id} button.reject")
+        tab.page.wait_for_timeout(300)
+        assert asked and "cannot be undone" in asked[0]
+        assert status_of(live_web.store, row.id) == "suggested", "cancelled: nothing changed"
+        tab.page.once("dialog", lambda dialog: dialog.accept())
+        tab.submit(f"#recognition-{row.id} button.reject")
+        assert status_of(live_web.store, row.id) == "rejected"
+        assert "Rejected" in tab.page.inner_text("[role=status]")
     finally:
         context.close()

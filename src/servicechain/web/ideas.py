@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 from datetime import date
 from typing import Annotated, Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from fastapi import APIRouter, FastAPI, Form, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -40,7 +40,7 @@ from servicechain.web.access import Forbidden, NotFound, PageError, require_scor
 from servicechain.web.api import paginate
 from servicechain.web.i18n import N_, translator
 from servicechain.web.render import render
-from servicechain.web.scoped import back_to, check_api_write, scope_path
+from servicechain.web.scoped import back_to, check_api_write, done_notice, scope_path, with_done
 from servicechain.web.session import check_csrf, client_of, language_of, signed_in, store_of
 
 router = APIRouter(include_in_schema=False)
@@ -199,19 +199,6 @@ def _back(given: str) -> str:
     return back_to(given, "/ideas")
 
 
-def _done(url: str, flag: str) -> str:
-    """``url`` with ``done=flag`` in its query (replacing one there): the page then says it worked."""
-    parts = urlsplit(url)
-    query = [(key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True) if key != "done"]
-    return urlunsplit(parts._replace(query=urlencode([*query, ("done", flag)])))
-
-
-def _notice(request: Request, done: str | None) -> str | None:
-    """The confirmation for ``?done=`` in the caller's language (None for no or another value)."""
-    message = NOTICES.get(done or "")
-    return translator(language_of(request))(message) if message else None
-
-
 def _list_filters(back: str) -> dict[str, Any]:
     """The list's filters in a form's ``back`` (``/ideas?sort=newest...``); none when it has none
     or they are not filters."""
@@ -301,7 +288,7 @@ def ideas_page(
     done: str | None = None,
 ) -> Response:
     user = signed_in(request)
-    notice = _notice(request, done)
+    notice = done_notice(request, NOTICES, done)
     try:
         filters = _filters(status, kind, sort, unit) | {"page": page}
     except Refused as refused:
@@ -312,7 +299,7 @@ def ideas_page(
 @router.get("/ideas/{idea_id:int}")
 def idea_page(request: Request, idea_id: int, done: str | None = None) -> Response:
     """One idea (404 outside what the caller sees), with its vote and decide forms."""
-    return _one_page(request, signed_in(request), idea_id, notice=_notice(request, done))
+    return _one_page(request, signed_in(request), idea_id, notice=done_notice(request, NOTICES, done))
 
 
 def _one_page(
@@ -388,7 +375,7 @@ def vote_form(
     except ideas.IdeaRefused as refused:
         return _refused_page(request, user, idea_id, refused, back)
     flag = "withdrawn" if vote == "0" else "voted"
-    return RedirectResponse(f"{_done(_back(back), flag)}#idea-{idea_id}", status_code=303)
+    return RedirectResponse(f"{with_done(_back(back), flag)}#idea-{idea_id}", status_code=303)
 
 
 @router.post("/ideas/{idea_id}")
@@ -411,7 +398,7 @@ def decide_form(
     except ideas.IdeaRefused as refused:
         typed = {"status": status or "", "reason": reason or "", "reward": reward or ""}
         return _refused_page(request, user, idea_id, refused, back, typed)
-    return RedirectResponse(f"{_done(_back(back), 'decided')}#idea-{idea_id}", status_code=303)
+    return RedirectResponse(f"{with_done(_back(back), 'decided')}#idea-{idea_id}", status_code=303)
 
 
 def _refused_page(

@@ -28,7 +28,16 @@ from servicechain.web.access import Forbidden, NotFound, PageError
 from servicechain.web.api import paginate
 from servicechain.web.i18n import N_, translator
 from servicechain.web.render import render
-from servicechain.web.scoped import back_to, check_api_write, said, scores_caller, unit_within, unprocessable
+from servicechain.web.scoped import (
+    back_to,
+    check_api_write,
+    done_notice,
+    said,
+    scores_caller,
+    unit_within,
+    unprocessable,
+    with_done,
+)
 from servicechain.web.session import check_csrf, client_of, language_of, signed_in, store_of
 
 router = APIRouter(include_in_schema=False)
@@ -72,6 +81,16 @@ YearQuery = Annotated[int | None, Query(ge=1900, le=2999)]
 PER_PAGE = 100
 CONFIRMED_SHOWN = 50
 WALL_SHOWN = 60
+
+
+DECIDED = {
+    "confirm": N_(
+        "Confirmed: the praise now shows on the colleague’s page, the unit page and the compliments wall."
+    ),
+    "choose": N_("Saved: the praise is confirmed for the colleague you chose."),
+    "reject": N_("Rejected: the text is no longer put forward as praise of a colleague."),
+}
+"""What the page says after a decision (``?done=`` the action)."""
 
 
 def install(app: FastAPI) -> None:
@@ -142,9 +161,10 @@ def recognition_page(
     status: FilterQuery = "open",
     unit: str | None = None,
     found_count: Annotated[str | None, Query(alias="found")] = None,
+    done: str | None = None,
 ) -> Response:
     user, path = scores_caller(request)
-    notice = None
+    notice = done_notice(request, DECIDED, done)
     parts = (found_count or "").split("-")
     if len(parts) == 4 and all(part.isdigit() for part in parts):
         added, suggested, ambiguous, texts = (int(part) for part in parts)
@@ -230,7 +250,7 @@ def decide_form(
         if isinstance(error, NotFound | Forbidden):
             raise error from None
         return _page(request, user, path, error=said(request, error), code=400)
-    target = back_to(back, "/recognition")
+    target = with_done(back_to(back, "/recognition"), action)
     return RedirectResponse(f"{target}#recognition-{recognition_id}", status_code=303)
 
 

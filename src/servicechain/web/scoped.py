@@ -8,6 +8,8 @@ unit or item outside it is a 404 like an unknown id.
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
 import sqlalchemy as sa
 from fastapi import Request
 from fastapi.responses import JSONResponse
@@ -79,3 +81,17 @@ def unit_within(request: Request, path: str | None, code: str | None) -> str | N
     if found is None or (path is not None and not str(found).startswith(path)):
         raise NotFound(N_("There is no unit {code} among your units."), code=code)
     return str(found)
+
+
+def with_done(url: str, flag: str) -> str:
+    """``url`` with ``done=flag`` in its query (replacing one there): after a form worked, the page
+    it redirects to (POST-redirect-GET) says so."""
+    parts = urlsplit(url)
+    query = [(key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True) if key != "done"]
+    return urlunsplit(parts._replace(query=urlencode([*query, ("done", flag)])))
+
+
+def done_notice(request: Request, notices: dict[str, str], done: str | None) -> str | None:
+    """The confirmation ``notices[done]`` in the caller's language; None for no or another value."""
+    message = notices.get(done or "")
+    return translator(language_of(request))(message) if message else None

@@ -73,7 +73,16 @@
     });
   }
 
+  // A button that cannot be undone asks first (data-confirm holds the question).
+  function askFirst() {
+    document.addEventListener("click", function (event) {
+      var button = event.target.closest && event.target.closest("button[data-confirm]");
+      if (button && !window.confirm(button.getAttribute("data-confirm"))) { event.preventDefault(); }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    askFirst();
     markBusy();
     document.querySelectorAll("table.sortable").forEach(makeSortable);
     drawCharts();

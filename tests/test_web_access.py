@@ -176,6 +176,9 @@ ROUTE_RULES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/ideas/{idea_id}/vote"): SIGNED_IN,
     ("POST", "/api/v1/ideas/{idea_id}"): SIGNED_IN - {"employee", "analyst"},
     ("GET", "/api/v1/ideas/summary"): SCORES,
+    ("GET", "/ideas/{idea_id:int}"): SIGNED_IN,
+    ("GET", "/api/v1/ideas/{idea_id:int}"): SIGNED_IN,
+    ("GET", "/ideas/summary.csv"): SCORES,
     # end of ideas
     # recognition and awards (act issue: web/recognition.py)
     ("GET", "/recognition"): SCORES,
@@ -195,6 +198,8 @@ ROUTE_RULES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/incentives/export.csv"): WHOLE,
     ("GET", "/api/v1/incentives"): SCORES,
     ("GET", "/api/v1/incentives/export"): WHOLE,
+    ("POST", "/incentives/finalise"): ANALYST,
+    ("POST", "/api/v1/incentives/finalise"): ANALYST,
     # end of incentives
 }
 MOUNTS = {"/static", "/static-docs"}
@@ -498,7 +503,7 @@ PROBES: list[Probe] = [
             hidden=hidden,
             ok=ok,
             send="plan_update",
-            lands=f"/plans#plan-{plan}" if not prefix else None,
+            lands=f"/plans?updated={plan}#plan-{plan}" if not prefix else None,
         )
         for prefix, ok in (("", 303), ("/api/v1", 200))
         for plan, allowed, hidden in (
@@ -540,12 +545,12 @@ PROBES: list[Probe] = [
             hidden=hidden,
             ok=ok,
             send=f"idea_{send}",
-            lands=f"/ideas#idea-{idea}" if not prefix else None,
+            lands=f"/ideas?done={done}#idea-{idea}" if not prefix else None,
         )
         for prefix, ok in (("", 303), ("/api/v1", 200))
-        for action, send, rule in (
-            ("/vote", "vote", SIGNED_IN),
-            ("", "decide", SIGNED_IN - {"employee", "analyst"}),
+        for action, send, rule, done in (
+            ("/vote", "vote", SIGNED_IN, "voted"),
+            ("", "decide", SIGNED_IN - {"employee", "analyst"}, "decided"),
         )
         for idea, allowed, hidden in (
             ("{idea}", rule, NOBODY),
@@ -553,6 +558,15 @@ PROBES: list[Probe] = [
             ("999999999", NOBODY, rule),
         )
     ],
+    page("/ideas/{idea}", SIGNED_IN, route="/ideas/{idea_id:int}", send="idea_view"),
+    page("/ideas/{other_idea}", WHOLE, hidden=SIGNED_IN - WHOLE, route="/ideas/{idea_id:int}",
+         send="idea_view"),
+    page("/ideas/999999999", NOBODY, hidden=SIGNED_IN, route="/ideas/{idea_id:int}"),
+    api("/ideas/{idea}", SIGNED_IN, route="/api/v1/ideas/{idea_id:int}", send="idea_view"),
+    api("/ideas/{other_idea}", WHOLE, hidden=SIGNED_IN - WHOLE, route="/api/v1/ideas/{idea_id:int}",
+        send="idea_view"),
+    page("/ideas/summary.csv", SCORES),
+    page("/ideas/summary.csv?unit={other_location}", WHOLE, hidden=MANAGERS, route="/ideas/summary.csv"),
     # end of ideas probes
     # recognition probes: suggestions (managers and executives decide) and ambiguous matches (analysts
     # decide) at the unit manager's location and at a location of another region; {mine} and {other}
@@ -604,6 +618,8 @@ PROBES: list[Probe] = [
     api("/incentives?rule=promotion_ce&period={period}", SCORES, send="incentives"),
     api("/incentives/export", WHOLE),
     api("/incentives/export?rule=bonus_service", WHOLE, route="/api/v1/incentives/export"),
+    Probe("POST", "/incentives/finalise", "/incentives/finalise", ANALYST, ok=400, send="post"),
+    Probe("POST", "/api/v1/incentives/finalise", "/api/v1/incentives/finalise", ANALYST, ok=422, send="post"),
     # end of incentives probes
 ]
 ORDER = (ANON, "executive", "regional-manager", "unit-manager", "employee", "analyst")
@@ -991,10 +1007,10 @@ class Sender:
         if is_api(self.probe.path):
             answer = client.post(self.path(), json={"notes": wanted})
         else:
-            answer = client.post(self.path(), data={"notes": wanted, "csrf_token": csrf(client)})
+            answer = client.post(self.path(), data={"note": wanted, "csrf_token": csrf(client)})
         if role in self.probe.allowed:
             acted = "plan" if self.path().endswith(f"/{self.values['plan']}") else "other_plan"
-            assert notes()[acted] == wanted, f"{role}: {self} did not change the plan"
+            assert wanted in (notes()[acted] or ""), f"{role}: {self} did not change the plan"
         else:
             assert notes() == before, f"{role} was refused, yet a plan changed"
         return answer
@@ -1027,6 +1043,10 @@ class Sender:
             self.values[name] = str(idea["id"])
 
     prepare_idea_decide = prepare_idea_vote
+    prepare_idea_view = prepare_idea_vote
+
+    def send_idea_view(self, role: str, client: httpx.Client) -> httpx.Response:
+        return client.get(self.path())
 
     def _idea_act(self, role: str, client: httpx.Client, field: str, form: dict[str, str],
                   body: dict[str, Any]) -> httpx.Response:  # fmt: skip

@@ -41,7 +41,7 @@ from servicechain.web.api import paginate
 from servicechain.web.i18n import N_, translator
 from servicechain.web.render import render
 from servicechain.web.scoped import back_to, check_api_write, done_notice, scope_path, with_done
-from servicechain.web.session import check_csrf, client_of, language_of, signed_in, store_of
+from servicechain.web.session import NotSignedIn, check_csrf, client_of, language_of, signed_in, store_of
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(tags=["ideas"])
@@ -435,6 +435,10 @@ def _summary(
         raise _refused(refused) from None
 
 
+NOT_THE_PERIOD = (Forbidden, NotFound, NotSignedIn)
+"""Refusals of the summary that are not about its period: they answer as everywhere (403, 404, 401)."""
+
+
 @router.get("/ideas/summary")
 def summary_page(
     request: Request, unit: str | None = None, since: DayQuery = None, until: DayQuery = None
@@ -442,7 +446,7 @@ def summary_page(
     period = {"unit": unit or "", "since": since or "", "until": until or ""}
     try:
         summary, error, code = _summary(request, unit, since, until), None, 200
-    except (Forbidden, NotFound):
+    except NOT_THE_PERIOD:
         raise
     except PageError as refused:  # a bad period: the whole time, with the reason
         summary, error, code = _summary(request, unit), _message(request, refused), 400
@@ -460,7 +464,7 @@ def summary_download(
     same period; a period that is not one is refused (400, the reason as text)."""
     try:
         summary = _summary(request, unit, since, until)
-    except (Forbidden, NotFound):
+    except NOT_THE_PERIOD:
         raise
     except PageError as refused:
         return Response(_message(request, refused), status_code=400, media_type="text/plain; charset=utf-8")
@@ -554,7 +558,7 @@ def summary_api(
 ) -> Any:
     try:
         summary = _summary(request, unit, since, until)
-    except (Forbidden, NotFound):
+    except NOT_THE_PERIOD:
         raise
     except PageError as refused:
         return _unprocessable(request, refused)

@@ -210,3 +210,18 @@ def callers_page(web: LiveWeb, params: dict[str, str]) -> str:
     page = Callers.of(web).clone("analyst").get("/incentives", params=params | {"lang": "en"})
     assert page.status_code == 200, page.text[:300]
     return page.text
+
+
+def test_rule_cards_name_the_measure_and_level_in_the_readers_language(web: LiveWeb) -> None:
+    """The rule cards say "Klantbetrokkenheid (per locatie)", not the measure's code."""
+    from servicechain.act.incentives import measure_entry
+
+    page = Callers.of(web).clone("executive").get("/incentives", params={"lang": "nl"})
+    assert page.status_code == 200
+    for rule in load_rules():
+        card = page.text.split(f'id="rule-{rule.key}"')[1].split("</article>")[0]
+        _snapshot, entry = measure_entry(web.store, rule)
+        shown = re.search(r'<dd title="([a-z_]+)">([^<]+)<small>\(([^)]+)\)</small>', card)
+        assert shown, card
+        assert shown.group(1) == rule.measure and shown.group(2).strip() == entry["nl"]
+        assert shown.group(3) == "per locatie" and f"<code>{rule.measure}</code>" not in card

@@ -17,7 +17,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-import sqlalchemy as sa
 from fastapi import APIRouter, FastAPI, Form, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
@@ -29,11 +28,10 @@ from servicechain.act import incentive_decisions as decisions
 from servicechain.act import incentive_texts as texts
 from servicechain.act import incentives
 from servicechain.act.incentive_rules import IncentiveRule, load_rules, rule_of
-from servicechain.store import schema
-from servicechain.web.access import Forbidden, NotFound, require_whole_organisation
+from servicechain.web.access import Forbidden, require_whole_organisation
 from servicechain.web.i18n import N_, translator
 from servicechain.web.render import render
-from servicechain.web.scoped import check_api_write, scores_caller
+from servicechain.web.scoped import check_api_write, scores_caller, unit_within
 from servicechain.web.session import check_csrf, client_of, language_of, signed_in, store_of
 
 router = APIRouter(include_in_schema=False)
@@ -116,6 +114,8 @@ OUTCOME_NAMES = {
     "not_assessed": N_("Not assessed"),
 }
 KIND_NAMES = {"threshold": N_("Eligibility"), "bonus_share": N_("Bonus share")}
+LEVEL_NAMES = {"location": N_("per location"), "region": N_("per region"), "team": N_("per team")}
+"""How a rule card names the level it judges (other levels: their own name)."""
 PeriodQuery = Annotated[
     str | None, Query(max_length=16, description="e.g. 2026-Q3 (default: the newest period that has ended)")
 ]
@@ -138,19 +138,6 @@ def install(app: FastAPI) -> None:
 
 def _rules(request: Request) -> list[IncentiveRule]:
     return request.app.state.incentive_rules  # type: ignore[no-any-return]
-
-
-def unit_path(request: Request, path: str | None, code: str | None) -> str | None:
-    """The path to evaluate: the caller's subtree ``path``, or the unit ``code`` within it (one
-    person's outcome); NotFound (404) for a unit that is unknown or outside the subtree."""
-    if code is None or code == "":
-        return path
-    unit = schema.org_unit
-    with store_of(request).engine.connect() as connection:
-        found = connection.execute(sa.select(unit.c.path).where(unit.c.code == code)).scalar()
-    if found is None or (path is not None and not str(found).startswith(path)):
-        raise NotFound(N_("There is no unit {code} among your units."), code=code)
-    return str(found)
 
 
 def _message(request: Request, error: incentives.IncentiveRefused) -> str:
@@ -266,14 +253,25 @@ def verdict_json(
     }
 
 
-def rule_json(rule: IncentiveRule, language: str) -> dict[str, Any]:
-    """A rule as JSON, its name and description in ``language``."""
+def measure_name(store: Any, rule: IncentiveRule, language: str) -> str | None:
+    """The name of the rule's measure in ``language`` (None when the results have no such measure)."""
+    try:
+        _snapshot, entry = incentives.measure_entry(store, rule)
+    except incentives.IncentiveRefused:
+        return None
+    return str(entry.get(language) or entry.get("en") or rule.measure)
+
+
+def rule_json(rule: IncentiveRule, language: str, measure: str | None = None) -> dict[str, Any]:
+    """A rule as JSON, its name and description in ``language``; ``measure_name`` the measure's
+    name when given (the page's rule cards)."""
     return {
         "key": rule.key,
         "kind": rule.kind,
         "name": rule.name(language),
         "description": rule.description(language),
         "measure": rule.measure,
+        "measure_name": measure,
         "level": rule.level,
         "threshold": "company" if rule.kind == "threshold" and rule.threshold is None else rule.threshold,
         "weight": rule.weight,
@@ -327,13 +325,14 @@ def _page(
     unit: str | None,
     error: str | None = None,
 ) -> Response:
-    path = unit_path(request, path, unit)
+    path = unit_within(request, path, unit)
     language = language_of(request)
     rules = _rules(request)
     key = rule or rules[0].key
     context: dict[str, Any] = {
-        "rules": [rule_json(one, language) for one in rules],
+        "rules": [rule_json(one, language, measure_name(store_of(request), one, language)) for one in rules],
         "chosen": key,
+        "level_names": LEVEL_NAMES,
         "period": period or "",
         "unit": unit or "",
         "evaluation": None,
@@ -446,7 +445,7 @@ def incentives_api(
     lang: LangQuery = None,
 ) -> Any:
     _user, path = scores_caller(request)
-    path = unit_path(request, path, unit)
+    path = unit_within(request, path, unit)
     language = language_of(request)
     try:
         found = evaluations(request, rule, period, path)

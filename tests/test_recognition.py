@@ -651,3 +651,20 @@ def test_the_demo_confirms_earlier_quarters_praise_only(small: Store) -> None:
         after = {row.id: row.status for row in connection.execute(sa.select(rec.c.id, rec.c.status))}
     assert {i for i, status in after.items() if status == "confirmed"} == earlier
     assert sum(status == "suggested" for status in after.values()) > 0, "the newest quarter's wait"
+
+
+def test_a_review_may_praise_a_colleague_who_left_in_the_month_before_it() -> None:
+    """Reviews are often written days after the visit: a colleague who left up to 30 days before the
+    review may be the one praised; one who left earlier, or came later, may not (the demo's praise of
+    Ruben two weeks after his last day was missed before)."""
+    from datetime import date
+
+    from servicechain.act.roster import WRITTEN_WITHIN, Employee
+
+    ruben = Employee(1, "E1", 1, date(2019, 12, 16), date(2025, 3, 11), frozenset({"ruben"}),
+                     frozenset({"ruben"}), None)  # fmt: skip
+    assert WRITTEN_WITHIN.days == 30
+    assert ruben.could_have_served(date(2025, 3, 25)) and not ruben.employed_on(date(2025, 3, 25))
+    assert ruben.could_have_served(date(2025, 4, 9)) and not ruben.could_have_served(date(2025, 4, 10))
+    assert not ruben.could_have_served(date(2019, 12, 15)), "not before the first day"
+    assert ruben.could_have_served(None)

@@ -213,7 +213,7 @@ def match(text: Text, staff: roster_of.Staff, words: Vocabulary, moment: datetim
     """The recognition rows (not yet stored) for the praised names of one text."""
     rows = []
     for mention in mentions(text.text, staff.known, staff.team_names, words):
-        people = [e for e in staff.named(mention.folded) if e.employed_on(text.said_on)]
+        people = [e for e in staff.named(mention.folded) if e.could_have_served(text.said_on)]
         exact = [e for e in people if mention.folded in e.own_forms]
         people = exact or people
         fits = True

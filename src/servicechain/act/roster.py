@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
@@ -55,6 +55,20 @@ class Employee:
         return (self.hired_on is None or self.hired_on <= day) and (
             self.left_on is None or self.left_on > day
         )
+
+    def could_have_served(self, day: date | None) -> bool:
+        """True when the writer of a text of ``day`` may have met them: hired by then, and not left
+        more than :data:`WRITTEN_WITHIN` before it (a review is often written days after the visit)."""
+        if day is None:
+            return True
+        return (self.hired_on is None or self.hired_on <= day) and (
+            self.left_on is None or self.left_on > day - WRITTEN_WITHIN
+        )
+
+
+WRITTEN_WITHIN = timedelta(days=30)
+"""How long after a visit its review may be written: a colleague who left in that time may be
+the one praised."""
 
 
 @dataclass

@@ -144,7 +144,7 @@ def test_forms_check_the_token_and_say_what_is_wrong(live_web: LiveWeb) -> None:
     )
     back = "/recognition?status=all"
     done = client.post(f"/recognition/{row}", data={"csrf_token": token, "action": "reject", "back": back})
-    assert done.status_code == 303 and done.headers["location"] == f"{back}#recognition-{row}"
+    assert done.status_code == 303 and done.headers["location"] == f"{back}&done=reject#recognition-{row}"
     assert status_of(live_web.store, row) == "rejected"
     other = make_row(live_web.store, live_web.other_location, "suggested")
     assert (
@@ -157,7 +157,7 @@ def test_forms_check_the_token_and_say_what_is_wrong(live_web: LiveWeb) -> None:
         f"/recognition/{evil}",
         data={"csrf_token": token, "action": "confirm", "back": "https://evil.example"},
     )
-    assert away.headers["location"] == f"/recognition#recognition-{evil}"
+    assert away.headers["location"] == f"/recognition?done=confirm#recognition-{evil}"
 
 
 def test_the_find_button_is_the_analysts(live_web: LiveWeb) -> None:

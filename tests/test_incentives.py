@@ -246,7 +246,7 @@ def test_the_cli_lists_rules_and_exports_for_hr(demo: Store, tmp_path: Path) -> 
         entry["detail"].startswith(f"rules promotion_ce period {period}")  # type: ignore[union-attr]
         for entry in entries(demo, action="incentives_exported")
     )
-    dumped = run("evaluate", "--format", "json", "--language", "nl")
+    dumped = run("evaluate", "--format", "json", "--lang", "nl")  # --lang as in `scan result`, `report`
     assert dumped.returncode == 0, dumped.stderr
     default = ",".join(sorted({evaluate(demo, one).period for one in RULES[:2]}))
     detail = f"rules promotion_ce,bonus_service period {default} rows {len(json.loads(dumped.stdout))}"

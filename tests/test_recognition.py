@@ -668,3 +668,14 @@ def test_a_review_may_praise_a_colleague_who_left_in_the_month_before_it() -> No
     assert ruben.could_have_served(date(2025, 4, 9)) and not ruben.could_have_served(date(2025, 4, 10))
     assert not ruben.could_have_served(date(2019, 12, 15)), "not before the first day"
     assert ruben.could_have_served(None)
+
+
+def test_the_awards_command_says_who_shares_a_place(capsys: pytest.CaptureFixture[str]) -> None:
+    """As on the awards page: a shared first place, and how many more share the last place listed."""
+    from servicechain.cli_recognition import _say_ties
+
+    _say_ties([{"rank": 1, "shared": 2}, {"rank": 1, "shared": 2}, {"rank": 3, "shared": 4}], "colleagues")
+    said = capsys.readouterr().out
+    assert "2 colleagues share the first place" in said and "3 more colleagues share place 3" in said
+    _say_ties([{"rank": 1, "shared": 1}, {"rank": 2, "shared": 1}], "units")
+    assert capsys.readouterr().out == ""

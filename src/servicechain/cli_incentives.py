@@ -82,7 +82,9 @@ def evaluate_command(
     output: Annotated[
         Path | None, typer.Option("--output", help="Write to this file instead of the screen.")
     ] = None,
-    language: Annotated[str, typer.Option(help="Language of the explanations: en or nl.")] = "en",
+    language: Annotated[
+        str, typer.Option("--language", "--lang", help="Language of the explanations: en or nl.")
+    ] = "en",
 ) -> None:
     """Every unit's (manager's) outcome under the rules for a period, and why (csv, json: the HR export)."""
     from servicechain.accounts.audit import log_event

@@ -130,6 +130,19 @@ def choose_command(
     _decide(recognition_id, "choose", employee, by)
 
 
+def _say_ties(entries: list[dict[str, Any]], kind: str) -> None:
+    """Say when the first place is shared, and how many more than those listed share the last place
+    listed (as the awards page does)."""
+    if not entries:
+        return
+    if entries[0]["shared"] > 1:
+        console.print(f"{entries[0]['shared']} {kind} share the first place", highlight=False)
+    last = entries[-1]
+    listed = sum(1 for entry in entries if entry["rank"] == last["rank"])
+    if last["shared"] > listed:
+        console.print(f"{last['shared'] - listed} more {kind} share place {last['rank']}", highlight=False)
+
+
 @recognition_app.command("awards")
 def awards_command(
     year: Annotated[
@@ -166,6 +179,7 @@ def awards_command(
             rating,
         )
     console.print(people)
+    _say_ties(result["employee"], "colleagues")
     for level in ("team", "location"):
         table = Table(
             "#",
@@ -190,8 +204,7 @@ def awards_command(
                 f"{entry['score']:+.2f}",
             )
         console.print(table)
-        if result[level] and result[level][0]["shared"] > 1:
-            console.print(f"{result[level][0]['shared']} units share the first place", highlight=False)
+        _say_ties(result[level], "units")
     console.print(
         "score: mean z-score of recognition per person-year (shrunk) and the shrunk engagement "
         "(locations: and customer engagement) indices of the year; see docs/recognition.md",
